@@ -1,0 +1,86 @@
+/**
+ * Devnet settings: one options object with defaults. The CLI (`subnet devnet`) takes its
+ * defaults from here; a scenario file (./scenario.ts) overrides them, CLI flags override both.
+ */
+
+export const MINER_KINDS = ['honest', 'noisy', 'quantised', 'slow', 'garbage'] as const;
+export type MinerKind = (typeof MINER_KINDS)[number];
+
+export function isMinerKind(s: string): s is MinerKind {
+  return (MINER_KINDS as readonly string[]).includes(s);
+}
+
+export interface MinerSpec {
+  kind: MinerKind;
+}
+
+export interface ValidatorSpec {
+  /** alpha stake added to the validator's hotkey, in TAO (1 TAO = 1e9 rao) */
+  stake_tao: number;
+  /** `--scorer` for this validator; the devnet default when undefined */
+  scorer?: string;
+}
+
+/** Subnet hyperparameters the devnet sets with sudo before anything registers. */
+export interface DevnetSubnetParams {
+  tempo: number;
+  weights_rate_limit: number;
+  kappa?: number;
+  activity_cutoff?: number;
+  bonds_moving_average?: number;
+  yuma3?: boolean;
+  max_allowed_validators?: number;
+  /** commit-reveal stays off on the devnet: validators set weights directly */
+  commit_reveal: false;
+}
+
+export interface DevnetValidatorParams {
+  scorer: string;
+  sample_size: number;
+  timeout_ms: number;
+  alpha: number;
+}
+
+export interface DevnetOptions {
+  /** where wallets, logs, databases and the manifest go; a fresh folder when undefined */
+  runDir?: string;
+  miners: MinerSpec[];
+  validators: ValidatorSpec[];
+  subnet: DevnetSubnetParams;
+  validator: DevnetValidatorParams;
+  /** block interval of the local chain */
+  blockMs: number;
+  /** stop after this many completed epochs; run until signalled when undefined */
+  epochs?: number;
+  /** how a slow miner sleeps before answering (must exceed validator.timeout_ms) */
+  slowDelayMs: number;
+  /** stop with an error if the first epoch has not completed after this long */
+  startupTimeoutMs: number;
+  /** whole-run limit per epoch: an epoch that takes longer than this fails the run */
+  epochTimeoutMs: number;
+  /** the scenario's name, echoed in the summary */
+  scenarioName?: string;
+  /** seed for the garbage miners and noisy models */
+  seed: number;
+  /** netuid the devnet creates */
+  netuid: number;
+}
+
+export const DEFAULT_MINERS: MinerKind[] = ['honest', 'honest', 'noisy', 'quantised', 'slow', 'garbage'];
+export const DEFAULT_VALIDATOR_STAKES_TAO = [1000, 500, 250];
+
+export const defaultDevnetOptions: DevnetOptions = {
+  miners: DEFAULT_MINERS.map((kind) => ({ kind })),
+  validators: DEFAULT_VALIDATOR_STAKES_TAO.map((stake_tao) => ({ stake_tao })),
+  subnet: { tempo: 10, weights_rate_limit: 1, commit_reveal: false },
+  validator: { scorer: 'closeness', sample_size: 16, timeout_ms: 1000, alpha: 0.3 },
+  blockMs: 200,
+  epochs: undefined,
+  slowDelayMs: 3000,
+  startupTimeoutMs: 60_000,
+  epochTimeoutMs: 60_000,
+  seed: 7,
+  netuid: 1,
+};
+
+export const RAO_PER_TAO = 1_000_000_000n;

@@ -1,0 +1,201 @@
+/**
+ * Pure parsing of devnet settings: `--miners`, `--validators` strings and the JSON scenario file
+ * (format in docs/devnet-and-replay.md). Every error is a SubnetError naming the field.
+ */
+import { SubnetError } from '../shared/errors';
+import {
+  DEFAULT_MINERS,
+  DEFAULT_VALIDATOR_STAKES_TAO,
+  MINER_KINDS,
+  defaultDevnetOptions,
+  isMinerKind,
+  type DevnetOptions,
+  type MinerKind,
+  type MinerSpec,
+  type ValidatorSpec,
+} from './options';
+
+function bad(field: string, message: string): SubnetError {
+  return new SubnetError('DEVNET_BAD_OPTION', `${field}: ${message}`, { field });
+}
+
+const MAX_MINERS = 64;
+const MAX_VALIDATORS = 16;
+
+/**
+ * `--miners`: a count N (the default mix honest,honest,noisy,quantised,slow,garbage repeated to
+ * length N) or a comma list of kinds with optional counts: `honest=3,noisy,garbage=2`.
+ */
+export function parseMiners(s: string): MinerSpec[] {
+  const t = s.trim();
+  if (/^\d+$/.test(t)) {
+    const n = Number(t);
+    if (n < 1 || n > MAX_MINERS) throw bad('--miners', `count must be 1..${MAX_MINERS}, got ${n}`);
+    return Array.from({ length: n }, (_, i) => ({ kind: DEFAULT_MINERS[i % DEFAULT_MINERS.length] }));
+  }
+  const out: MinerSpec[] = [];
+  for (const part of t.split(',')) {
+    const m = /^\s*([a-z]+)\s*(?:=\s*(\d+))?\s*$/.exec(part);
+    if (!m) throw bad('--miners', `cannot read "${part}" (expected KIND or KIND=COUNT)`);
+    const kind = m[1];
+    if (!isMinerKind(kind)) throw bad('--miners', `unknown miner kind "${kind}" (known: ${MINER_KINDS.join(', ')})`);
+    const count = m[2] === undefined ? 1 : Number(m[2]);
+    for (let i = 0; i < count; i++) out.push({ kind });
+  }
+  if (out.length < 1 || out.length > MAX_MINERS) throw bad('--miners', `need 1..${MAX_MINERS} miners, got ${out.length}`);
+  return out;
+}
+
+/**
+ * `--validators`: a count N (stakes 1000, 500, 250, … TAO, halving) or a comma list of stakes in
+ * TAO: `1000,400,100`.
+ */
+export function parseValidators(s: string): ValidatorSpec[] {
+  const t = s.trim();
+  if (/^\d+$/.test(t)) {
+    const n = Number(t);
+    if (n < 1 || n > MAX_VALIDATORS) throw bad('--validators', `count must be 1..${MAX_VALIDATORS}, got ${n}`);
+    return Array.from({ length: n }, (_, i) => ({
+      stake_tao: i < DEFAULT_VALIDATOR_STAKES_TAO.length ? DEFAULT_VALIDATOR_STAKES_TAO[i] : Math.max(1, Math.round(1000 / 2 ** i)),
+    }));
+  }
+  const out: ValidatorSpec[] = t.split(',').map((p) => {
+    const v = Number(p.trim());
+    if (!p.trim() || !Number.isFinite(v) || v <= 0) throw bad('--validators', `"${p}" is not a positive stake in TAO`);
+    return { stake_tao: v };
+  });
+  if (out.length > MAX_VALIDATORS) throw bad('--validators', `at most ${MAX_VALIDATORS} validators, got ${out.length}`);
+  return out;
+}
+
+export function parsePositiveInt(field: string, s: string | number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  const v = typeof s === 'number' ? s : /^\s*\d+\s*$/.test(s) ? Number(s) : NaN;
+  if (!Number.isInteger(v) || v < min || v > max) throw bad(field, `expected an integer in ${min}..${max}, got ${JSON.stringify(s)}`);
+  return v;
+}
+
+type Json = Record<string, unknown>;
+
+const SCENARIO_KEYS = new Set([
+  'name', 'description', 'miners', 'validators', 'tempo', 'block_ms', 'epochs', 'weights_rate_limit', 'kappa',
+  'activity_cutoff', 'bonds_moving_average', 'yuma3', 'max_allowed_validators', 'validator', 'seed', 'slow_delay_ms',
+  'netuid',
+]);
+const VALIDATOR_KEYS = new Set(['scorer', 'sample_size', 'timeout_ms', 'alpha']);
+
+function num(o: Json, k: string, field: string, min: number, max: number, integer = true): number | undefined {
+  if (o[k] === undefined) return undefined;
+  const v = o[k];
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+    throw new SubnetError('DEVNET_BAD_SCENARIO', `scenario field "${field}" must be ${integer ? 'an integer' : 'a number'} in ${min}..${max}, got ${JSON.stringify(v)}`, { field });
+  }
+  return v;
+}
+
+function scenarioMiners(v: unknown): MinerSpec[] {
+  if (!Array.isArray(v)) throw new SubnetError('DEVNET_BAD_SCENARIO', 'scenario field "miners" must be an array', { field: 'miners' });
+  const out: MinerSpec[] = [];
+  v.forEach((m, i) => {
+    const kind = typeof m === 'string' ? m : m && typeof m === 'object' ? (m as Json).kind : undefined;
+    const count = m && typeof m === 'object' && (m as Json).count !== undefined ? (m as Json).count : 1;
+    if (typeof kind !== 'string' || !isMinerKind(kind)) {
+      throw new SubnetError('DEVNET_BAD_SCENARIO', `scenario field "miners[${i}]": unknown miner kind ${JSON.stringify(kind)} (known: ${MINER_KINDS.join(', ')})`, { field: `miners[${i}]` });
+    }
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > MAX_MINERS) {
+      throw new SubnetError('DEVNET_BAD_SCENARIO', `scenario field "miners[${i}].count" must be an integer 0..${MAX_MINERS}`, { field: `miners[${i}].count` });
+    }
+    for (let c = 0; c < count; c++) out.push({ kind: kind as MinerKind });
+  });
+  if (out.length < 1 || out.length > MAX_MINERS) throw new SubnetError('DEVNET_BAD_SCENARIO', `scenario needs 1..${MAX_MINERS} miners, got ${out.length}`, { field: 'miners' });
+  return out;
+}
+
+function scenarioValidators(v: unknown): ValidatorSpec[] {
+  if (!Array.isArray(v) || v.length < 1 || v.length > MAX_VALIDATORS) {
+    throw new SubnetError('DEVNET_BAD_SCENARIO', `scenario field "validators" must be an array of 1..${MAX_VALIDATORS} entries`, { field: 'validators' });
+  }
+  return v.map((x, i) => {
+    const o: Json = typeof x === 'number' ? { stake_tao: x } : x && typeof x === 'object' ? (x as Json) : {};
+    const stake = o.stake_tao ?? o.stake;
+    if (typeof stake !== 'number' || !Number.isFinite(stake) || stake <= 0) {
+      throw new SubnetError('DEVNET_BAD_SCENARIO', `scenario field "validators[${i}].stake_tao" must be a positive number`, { field: `validators[${i}].stake_tao` });
+    }
+    if (o.scorer !== undefined && typeof o.scorer !== 'string') {
+      throw new SubnetError('DEVNET_BAD_SCENARIO', `scenario field "validators[${i}].scorer" must be a string`, { field: `validators[${i}].scorer` });
+    }
+    return { stake_tao: stake, ...(o.scorer !== undefined ? { scorer: o.scorer as string } : {}) };
+  });
+}
+
+/** A scenario object (already JSON-parsed) applied over `base`. Unknown keys are errors. */
+export function applyScenario(base: DevnetOptions, raw: unknown): DevnetOptions {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new SubnetError('DEVNET_BAD_SCENARIO', 'a scenario must be a JSON object', {});
+  const o = raw as Json;
+  for (const k of Object.keys(o)) {
+    if (!SCENARIO_KEYS.has(k)) throw new SubnetError('DEVNET_BAD_SCENARIO', `unknown scenario field "${k}" (known: ${[...SCENARIO_KEYS].join(', ')})`, { field: k });
+  }
+  const out: DevnetOptions = { ...base, subnet: { ...base.subnet }, validator: { ...base.validator } };
+  if (o.name !== undefined) {
+    if (typeof o.name !== 'string') throw new SubnetError('DEVNET_BAD_SCENARIO', 'scenario field "name" must be a string', { field: 'name' });
+    out.scenarioName = o.name;
+  }
+  if (o.miners !== undefined) out.miners = scenarioMiners(o.miners);
+  if (o.validators !== undefined) out.validators = scenarioValidators(o.validators);
+  const tempo = num(o, 'tempo', 'tempo', 2, 65535);
+  if (tempo !== undefined) out.subnet.tempo = tempo;
+  const blockMs = num(o, 'block_ms', 'block_ms', 10, 60_000);
+  if (blockMs !== undefined) out.blockMs = blockMs;
+  const epochs = num(o, 'epochs', 'epochs', 1, 1_000_000);
+  if (epochs !== undefined) out.epochs = epochs;
+  const wrl = num(o, 'weights_rate_limit', 'weights_rate_limit', 0, 1_000_000);
+  if (wrl !== undefined) out.subnet.weights_rate_limit = wrl;
+  const kappa = num(o, 'kappa', 'kappa', 0, 65535);
+  if (kappa !== undefined) out.subnet.kappa = kappa;
+  const ac = num(o, 'activity_cutoff', 'activity_cutoff', 1, 65535);
+  if (ac !== undefined) out.subnet.activity_cutoff = ac;
+  const bma = num(o, 'bonds_moving_average', 'bonds_moving_average', 0, 1_000_000);
+  if (bma !== undefined) out.subnet.bonds_moving_average = bma;
+  const mav = num(o, 'max_allowed_validators', 'max_allowed_validators', 1, 65535);
+  if (mav !== undefined) out.subnet.max_allowed_validators = mav;
+  if (o.yuma3 !== undefined) {
+    if (typeof o.yuma3 !== 'boolean') throw new SubnetError('DEVNET_BAD_SCENARIO', 'scenario field "yuma3" must be true or false', { field: 'yuma3' });
+    out.subnet.yuma3 = o.yuma3;
+  }
+  const seed = num(o, 'seed', 'seed', 0, 2 ** 31 - 1);
+  if (seed !== undefined) out.seed = seed;
+  const slow = num(o, 'slow_delay_ms', 'slow_delay_ms', 1, 600_000);
+  if (slow !== undefined) out.slowDelayMs = slow;
+  const netuid = num(o, 'netuid', 'netuid', 1, 65535);
+  if (netuid !== undefined) out.netuid = netuid;
+  if (o.validator !== undefined) {
+    const v = o.validator as Json;
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new SubnetError('DEVNET_BAD_SCENARIO', 'scenario field "validator" must be an object', { field: 'validator' });
+    for (const k of Object.keys(v)) {
+      if (!VALIDATOR_KEYS.has(k)) throw new SubnetError('DEVNET_BAD_SCENARIO', `unknown scenario field "validator.${k}" (known: ${[...VALIDATOR_KEYS].join(', ')})`, { field: `validator.${k}` });
+    }
+    if (v.scorer !== undefined) {
+      if (typeof v.scorer !== 'string') throw new SubnetError('DEVNET_BAD_SCENARIO', 'scenario field "validator.scorer" must be a string', { field: 'validator.scorer' });
+      out.validator.scorer = v.scorer;
+    }
+    const ss = num(v, 'sample_size', 'validator.sample_size', 1, 4096);
+    if (ss !== undefined) out.validator.sample_size = ss;
+    const to = num(v, 'timeout_ms', 'validator.timeout_ms', 1, 600_000);
+    if (to !== undefined) out.validator.timeout_ms = to;
+    const al = num(v, 'alpha', 'validator.alpha', 0, 1, false);
+    if (al !== undefined) out.validator.alpha = al;
+  }
+  return out;
+}
+
+/** Cross-field checks once everything is merged. */
+export function checkDevnetOptions(o: DevnetOptions): DevnetOptions {
+  if (o.slowDelayMs <= o.validator.timeout_ms) {
+    throw bad('slow_delay_ms', `a slow miner must sleep longer than the validator timeout (${o.slowDelayMs} <= ${o.validator.timeout_ms} ms)`);
+  }
+  if (o.miners.length + o.validators.length > 256) throw bad('--miners', 'at most 256 neurons');
+  return o;
+}
+
+export function defaultOptions(): DevnetOptions {
+  return { ...defaultDevnetOptions, subnet: { ...defaultDevnetOptions.subnet }, validator: { ...defaultDevnetOptions.validator } };
+}
