@@ -1,0 +1,265 @@
+/**
+ * The message codec: pure functions between messages and msgpack bytes (the plaintext inside an
+ * authenticated frame). Tensors travel as raw little-endian bytes with dtype and shape, never as
+ * number arrays. Decoding validates every field; a malformed message throws BadMessageError
+ * carrying the request id when it could be read, so the miner can answer it with status 400.
+ */
+import { Packr, Unpackr } from 'msgpackr';
+import type { DType, TensorData, TensorSpec } from '../model/interface';
+import { BadMessageError } from './errors';
+import type { Body, CancelMessage, Message, Meta, ProofMessage, RequestMessage, ResponseMessage, WelcomeMessage, WireError } from './types';
+
+export const DTYPE_SIZE: Record<DType, number> = {
+  float32: 4,
+  float64: 8,
+  int32: 4,
+  int64: 8,
+  uint8: 1,
+  int8: 1,
+  uint16: 2,
+  int16: 2,
+  bool: 1,
+};
+
+export function isDType(x: unknown): x is DType {
+  return typeof x === 'string' && Object.prototype.hasOwnProperty.call(DTYPE_SIZE, x);
+}
+
+export interface CodecLimits {
+  maxTensors: number;
+  maxRank: number;
+  /** elements per tensor */
+  maxElements: number;
+  maxTimeoutMs: number;
+  maxMetaDepth: number;
+}
+
+export const defaultCodecLimits: CodecLimits = {
+  maxTensors: 64,
+  maxRank: 8,
+  maxElements: 1 << 28,
+  maxTimeoutMs: 600_000,
+  maxMetaDepth: 8,
+};
+
+const MSG = { request: 1, response: 2, welcome: 3, proof: 4, cancel: 5 } as const;
+const SYNAPSE_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
+const TENSOR_NAME_RE = /^[^\u0000-\u001f]{1,128}$/;
+
+const packr = new Packr({ useRecords: false, moreTypes: false });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number', moreTypes: false });
+
+/** msgpack bytes for a message. The returned Buffer is a fresh copy (safe to keep). */
+export function encodeMessage(msg: Message): Buffer {
+  return Buffer.from(packr.pack(toWire(msg)));
+}
+
+/**
+ * msgpack bytes for a message, without copying: the result aliases msgpackr's scratch buffer and
+ * is valid only until the next encode call. Use it when the bytes are consumed at once (sealed).
+ */
+export function encodeMessageUnsafe(msg: Message): Buffer {
+  return packr.pack(toWire(msg));
+}
+
+function toWire(msg: Message): Record<string, unknown> {
+  switch (msg.t) {
+    case 'request':
+      return { t: MSG.request, i: msg.id, s: msg.synapse, d: msg.timeoutMs, x: tensorsToWire(msg.body.tensors), m: msg.body.meta };
+    case 'response': {
+      const o: Record<string, unknown> = { t: MSG.response, i: msg.id, c: msg.status, r: msg.requestDigest };
+      if (msg.body) {
+        o.x = tensorsToWire(msg.body.tensors);
+        o.m = msg.body.meta;
+      }
+      if (msg.error) o.e = { c: msg.error.code, m: msg.error.message, x: msg.error.context };
+      return o;
+    }
+    case 'welcome':
+      return { t: MSG.welcome, v: msg.version, s: msg.synapses, in: msg.inputs, out: msg.outputs, lim: msg.limits, m: msg.meta };
+    case 'proof':
+      return { t: MSG.proof, r: msg.root, n: msg.count, ts: msg.ts, g: msg.signature, p: msg.items.map((it) => [it.id, it.index, it.path]) };
+    case 'cancel':
+      return { t: MSG.cancel, i: msg.id };
+  }
+}
+
+function tensorsToWire(t: Record<string, TensorData>): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(t)) o[name] = [v.dtype, v.shape, v.data];
+  return o;
+}
+
+/** Decodes and validates a message. Throws BadMessageError (with `id` when readable). */
+export function decodeMessage(bytes: Uint8Array, limits: CodecLimits = defaultCodecLimits): Message {
+  let raw: unknown;
+  try {
+    raw = unpackr.unpack(bytes);
+  } catch (err) {
+    throw new BadMessageError('message is not valid msgpack', { reason: err instanceof Error ? err.message.slice(0, 80) : 'decode' });
+  }
+  if (!isPlainObject(raw)) throw new BadMessageError('message is not a map');
+  const id = isUint(raw.i) ? raw.i : undefined;
+  const ctx = id === undefined ? {} : { id };
+  switch (raw.t) {
+    case MSG.request:
+      return decodeRequest(raw, id, limits);
+    case MSG.response:
+      return decodeResponse(raw, id, limits);
+    case MSG.welcome:
+      return decodeWelcome(raw);
+    case MSG.proof:
+      return decodeProof(raw);
+    case MSG.cancel: {
+      if (id === undefined) throw new BadMessageError('cancel without id', { field: 'i' });
+      const c: CancelMessage = { t: 'cancel', id };
+      return c;
+    }
+    default:
+      throw new BadMessageError('unknown message type', { ...ctx, field: 't' });
+  }
+}
+
+function decodeRequest(raw: Record<string, unknown>, id: number | undefined, limits: CodecLimits): RequestMessage {
+  if (id === undefined) throw new BadMessageError('request id must be a non-negative integer', { field: 'i' });
+  if (typeof raw.s !== 'string' || !SYNAPSE_RE.test(raw.s)) throw new BadMessageError('synapse must match [A-Za-z0-9_.:-]{1,64}', { id, field: 's' });
+  const d = raw.d;
+  if (typeof d !== 'number' || !Number.isFinite(d) || d <= 0 || d > limits.maxTimeoutMs) {
+    throw new BadMessageError(`timeout must be in (0, ${limits.maxTimeoutMs}] ms`, { id, field: 'd' });
+  }
+  const body = decodeBody(raw.x, raw.m, id, limits);
+  return { t: 'request', id, synapse: raw.s, timeoutMs: d, body };
+}
+
+function decodeResponse(raw: Record<string, unknown>, id: number | undefined, limits: CodecLimits): ResponseMessage {
+  if (id === undefined) throw new BadMessageError('response id must be a non-negative integer', { field: 'i' });
+  if (!isUint(raw.c) || raw.c > 999) throw new BadMessageError('bad status', { id, field: 'c' });
+  if (!isBytes(raw.r, 32)) throw new BadMessageError('bad request digest', { id, field: 'r' });
+  const r: ResponseMessage = { t: 'response', id, status: raw.c, requestDigest: raw.r };
+  if (raw.x !== undefined || raw.m !== undefined) r.body = decodeBody(raw.x ?? {}, raw.m ?? {}, id, limits);
+  if (raw.e !== undefined) r.error = decodeWireError(raw.e, id);
+  return r;
+}
+
+function decodeWireError(e: unknown, id: number): WireError {
+  if (!isPlainObject(e) || typeof e.c !== 'string' || typeof e.m !== 'string') throw new BadMessageError('bad error object', { id, field: 'e' });
+  const context = e.x === undefined ? {} : e.x;
+  if (!isPlainObject(context)) throw new BadMessageError('bad error context', { id, field: 'e.x' });
+  return { code: e.c, message: e.m, context };
+}
+
+function decodeWelcome(raw: Record<string, unknown>): WelcomeMessage {
+  const lim = raw.lim;
+  if (!isUint(raw.v) || !Array.isArray(raw.s) || !raw.s.every((x) => typeof x === 'string') || !isPlainObject(lim)) {
+    throw new BadMessageError('bad welcome');
+  }
+  if (!isUint(lim.maxPayload) || !isUint(lim.maxInFlightPerConnection) || !isUint(lim.maxTimeoutMs)) throw new BadMessageError('bad welcome limits');
+  return {
+    t: 'welcome',
+    version: raw.v,
+    synapses: raw.s as string[],
+    inputs: decodeSpecs(raw.in),
+    outputs: decodeSpecs(raw.out),
+    limits: { maxPayload: lim.maxPayload, maxInFlightPerConnection: lim.maxInFlightPerConnection, maxTimeoutMs: lim.maxTimeoutMs },
+    meta: isPlainObject(raw.m) ? raw.m : {},
+  };
+}
+
+function decodeSpecs(x: unknown): TensorSpec[] {
+  if (x === undefined) return [];
+  if (!Array.isArray(x)) throw new BadMessageError('bad tensor specs');
+  return x.map((s) => {
+    if (!isPlainObject(s) || typeof s.name !== 'string' || !isDType(s.dtype) || !Array.isArray(s.shape)) throw new BadMessageError('bad tensor spec');
+    const shape = s.shape.map((d) => (d === null ? null : isUint(d) ? d : NaN));
+    if (shape.some((d) => Number.isNaN(d))) throw new BadMessageError('bad tensor spec shape');
+    return { name: s.name, dtype: s.dtype, shape };
+  });
+}
+
+function decodeProof(raw: Record<string, unknown>): ProofMessage {
+  if (!isUint(raw.n) || raw.n < 1 || !isUint(raw.ts) || !isBytes(raw.r, 32) || !isBytes(raw.g, 64) || !Array.isArray(raw.p)) throw new BadMessageError('bad proof message');
+  const items = raw.p.map((it: unknown) => {
+    if (!Array.isArray(it) || it.length !== 3 || !isUint(it[0]) || !isUint(it[1]) || !Array.isArray(it[2]) || it[2].length > 64 || !it[2].every((h: unknown) => isBytes(h, 32))) {
+      throw new BadMessageError('bad proof item');
+    }
+    return { id: it[0] as number, index: it[1] as number, path: it[2] as Uint8Array[] };
+  });
+  return { t: 'proof', root: raw.r, count: raw.n, ts: raw.ts, signature: raw.g, items };
+}
+
+function decodeBody(x: unknown, m: unknown, id: number, limits: CodecLimits): Body {
+  if (!isPlainObject(x)) throw new BadMessageError('tensors must be a map', { id, field: 'x' });
+  const names = Object.keys(x);
+  if (names.length > limits.maxTensors) throw new BadMessageError(`at most ${limits.maxTensors} tensors`, { id, field: 'x', count: names.length });
+  const tensors: Record<string, TensorData> = {};
+  for (const name of names) {
+    if (!TENSOR_NAME_RE.test(name)) throw new BadMessageError('bad tensor name', { id, field: 'x' });
+    tensors[name] = decodeTensor(x[name], name, id, limits);
+  }
+  const meta = m === undefined || m === null ? {} : m;
+  if (!isPlainObject(meta) || !isJsonValue(meta, limits.maxMetaDepth)) throw new BadMessageError('meta must be a map of JSON values', { id, field: 'm' });
+  return { tensors, meta: meta as Meta };
+}
+
+/** Validates one wire tensor [dtype, shape, bytes]: byte length must equal prod(shape) * itemsize. */
+export function decodeTensor(v: unknown, name: string, id: number | undefined, limits: CodecLimits = defaultCodecLimits): TensorData {
+  const ctx = { id, field: `x.${name}` };
+  if (!Array.isArray(v) || v.length !== 3) throw new BadMessageError('a tensor is [dtype, shape, bytes]', ctx);
+  const [dtype, shape, data] = v as [unknown, unknown, unknown];
+  if (!isDType(dtype)) throw new BadMessageError('unknown dtype', { ...ctx, dtype: typeof dtype === 'string' ? dtype.slice(0, 16) : typeof dtype });
+  if (!Array.isArray(shape) || shape.length > limits.maxRank) throw new BadMessageError(`shape must be an array of at most ${limits.maxRank} dims`, ctx);
+  let elements = 1;
+  for (const d of shape) {
+    if (!isUint(d)) throw new BadMessageError('dims must be non-negative integers', ctx);
+    elements *= d;
+    if (elements > limits.maxElements) throw new BadMessageError(`tensor has more than ${limits.maxElements} elements`, ctx);
+  }
+  if (!(data instanceof Uint8Array)) throw new BadMessageError('tensor data must be bytes', ctx);
+  const want = elements * DTYPE_SIZE[dtype];
+  if (data.length !== want) throw new BadMessageError('tensor byte length does not match dtype and shape', { ...ctx, bytes: data.length, expected: want });
+  return { dtype, shape: shape as number[], data };
+}
+
+export function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Uint8Array) && Object.getPrototypeOf(x) === Object.prototype;
+}
+
+function isUint(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+}
+
+function isBytes(x: unknown, len: number): x is Uint8Array {
+  return x instanceof Uint8Array && x.length === len;
+}
+
+function isJsonValue(x: unknown, depth: number): boolean {
+  if (x === null || typeof x === 'string' || typeof x === 'boolean') return true;
+  if (typeof x === 'number') return Number.isFinite(x);
+  if (depth <= 0) return false;
+  if (Array.isArray(x)) return x.every((e) => isJsonValue(e, depth - 1));
+  if (isPlainObject(x)) return Object.values(x).every((e) => isJsonValue(e, depth - 1));
+  return false;
+}
+
+/** A TensorData from a typed array (copying nothing). */
+export function tensorFrom(dtype: DType, shape: number[], arr: ArrayBufferView): TensorData {
+  return { dtype, shape, data: new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength) };
+}
+
+/** A typed-array view of a tensor's bytes (copies only when the bytes are misaligned). */
+export function tensorValues(t: TensorData): Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Uint16Array | Int16Array {
+  const size = DTYPE_SIZE[t.dtype];
+  let data = t.data;
+  if (data.byteOffset % size !== 0) data = new Uint8Array(data);
+  const n = data.byteLength / size;
+  switch (t.dtype) {
+    case 'float32': return new Float32Array(data.buffer, data.byteOffset, n);
+    case 'float64': return new Float64Array(data.buffer, data.byteOffset, n);
+    case 'int32': return new Int32Array(data.buffer, data.byteOffset, n);
+    case 'int64': return new BigInt64Array(data.buffer, data.byteOffset, n);
+    case 'uint8': case 'bool': return new Uint8Array(data.buffer, data.byteOffset, n);
+    case 'int8': return new Int8Array(data.buffer, data.byteOffset, n);
+    case 'uint16': return new Uint16Array(data.buffer, data.byteOffset, n);
+    case 'int16': return new Int16Array(data.buffer, data.byteOffset, n);
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * Wire protocol, pure parts: codec round-trips on literal bytes, handshake state machines
+ * (wrong signature, wrong hotkey, expired timestamp, transcript splice), AEAD frames
+ * (tamper, replay, reorder, cross-direction), provenance proofs.
+ */
+import { cryptoWaitReady, encodeAddress, sr25519PairFromSeed, sr25519Sign } from '@polkadot/util-crypto';
+import { createHash } from 'node:crypto';
+import type { Keypair } from '../../shared/keys/interface';
+import {
+  BadMessageError,
+  ClientHandshake,
+  Close,
+  decodeMessage,
+  encodeMessage,
+  FRAME_KIND,
+  hex,
+  leafHash,
+  merkleLevels,
+  merklePath,
+  merkleRoot,
+  ProtocolError,
+  proofSigMessage,
+  requestDigest,
+  responseDigest,
+  rootFromPath,
+  ServerHandshake,
+  type Session,
+  Status,
+  tensorFrom,
+  verifyProof,
+  type ResponseProof,
+} from '../../shared/protocol';
+import { Packr } from 'msgpackr';
+
+function kp(seedByte: number): Keypair {
+  const pair = sr25519PairFromSeed(new Uint8Array(32).fill(seedByte));
+  return { address: encodeAddress(pair.publicKey, 42), publicKey: pair.publicKey, sign: (m) => sr25519Sign(m, pair) };
+}
+
+let miner: Keypair;
+let validator: Keypair;
+let other: Keypair;
+beforeAll(async () => {
+  await cryptoWaitReady();
+  miner = kp(1);
+  validator = kp(2);
+  other = kp(3);
+});
+
+function pair(opts: { expected?: Uint8Array } = {}): { client: Session; server: Session } {
+  const c = new ClientHandshake(validator, { expectedServer: opts.expected });
+  const s = new ServerHandshake(miner);
+  const sh = s.onClientHello(c.hello());
+  const { auth, session } = c.onServerHello(sh);
+  return { client: session, server: s.onClientAuth(auth) };
+}
+
+function closeOf(fn: () => unknown): number | undefined {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ProtocolError) return e.close;
+    throw e;
+  }
+  return undefined;
+}
+
+describe('codec', () => {
+  it('decodes a request from literal msgpack bytes', () => {
+    // {t:1, i:7, s:"infer", d:1000, x:{in:["float32",[2],<8 bytes>]}, m:{}} written by hand
+    const bytes = Buffer.concat([
+      Buffer.from([0x86, 0xa1, 0x74, 0x01, 0xa1, 0x69, 0x07, 0xa1, 0x73, 0xa5]), Buffer.from('infer'),
+      Buffer.from([0xa1, 0x64, 0xcd, 0x03, 0xe8]),
+      Buffer.from([0xa1, 0x78, 0x81, 0xa2]), Buffer.from('in'),
+      Buffer.from([0x93, 0xa7]), Buffer.from('float32'), Buffer.from([0x91, 0x02, 0xc4, 0x08]),
+      Buffer.from(new Float32Array([1.5, -2]).buffer),
+      Buffer.from([0xa1, 0x6d, 0x80]),
+    ]);
+    const m = decodeMessage(bytes);
+    expect(m.t).toBe('request');
+    if (m.t !== 'request') return;
+    expect(m).toMatchObject({ id: 7, synapse: 'infer', timeoutMs: 1000 });
+    const t = m.body.tensors.in;
+    expect(t.dtype).toBe('float32');
+    expect(t.shape).toEqual([2]);
+    expect(Array.from(new Float32Array(new Uint8Array(t.data).buffer))).toEqual([1.5, -2]);
+  });
+
+  const norm = (x: unknown): unknown =>
+    x instanceof Uint8Array ? hex(x) : Array.isArray(x) ? x.map(norm) : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, norm(v)])) : x;
+  it('round-trips every message type', () => {
+    const body = { tensors: { x: tensorFrom('int64', [1, 2], new BigInt64Array([1n, -2n])) }, meta: { a: [1, 'b', null] } };
+    const msgs = [
+      { t: 'request' as const, id: 1, synapse: 'infer', timeoutMs: 500, body },
+      { t: 'response' as const, id: 1, status: 200, requestDigest: new Uint8Array(32).fill(9), body },
+      { t: 'response' as const, id: 2, status: 422, requestDigest: new Uint8Array(32), error: { code: 'model.shape', message: 'm', context: { dim: 1 } } },
+      { t: 'cancel' as const, id: 3 },
+      { t: 'proof' as const, root: new Uint8Array(32).fill(1), count: 3, ts: 5, signature: new Uint8Array(64).fill(2), items: [{ id: 1, index: 2, path: [new Uint8Array(32)] }] },
+      { t: 'welcome' as const, version: 1, synapses: ['infer'], inputs: [{ name: 'x', dtype: 'float32' as const, shape: [null, 4] }], outputs: [], limits: { maxPayload: 1, maxInFlightPerConnection: 2, maxTimeoutMs: 3 }, meta: {} },
+    ];
+    for (const m of msgs) {
+      const back = decodeMessage(encodeMessage(m));
+      expect(norm(back)).toEqual(norm(m));
+    }
+  });
+
+  const packr = new Packr({ useRecords: false });
+  const bad: [string, unknown, string][] = [
+    ['not msgpack', null, ''],
+    ['not a map', [1, 2], ''],
+    ['unknown type', { t: 99, i: 1 }, 't'],
+    ['request without id', { t: 1, s: 'infer', d: 10, x: {} }, 'i'],
+    ['bad synapse', { t: 1, i: 1, s: 'a b', d: 10, x: {} }, 's'],
+    ['zero timeout', { t: 1, i: 1, s: 'infer', d: 0, x: {} }, 'd'],
+    ['tensors not map', { t: 1, i: 1, s: 'infer', d: 10, x: [1] }, 'x'],
+    ['unknown dtype', { t: 1, i: 1, s: 'infer', d: 10, x: { a: ['complex', [1], Buffer.alloc(8)] } }, 'x.a'],
+    ['absurd shape', { t: 1, i: 1, s: 'infer', d: 10, x: { a: ['float32', [1e9, 1e9], Buffer.alloc(8)] } }, 'x.a'],
+    ['negative dim', { t: 1, i: 1, s: 'infer', d: 10, x: { a: ['float32', [-1], Buffer.alloc(4)] } }, 'x.a'],
+    ['length mismatch', { t: 1, i: 1, s: 'infer', d: 10, x: { a: ['float32', [3], Buffer.alloc(8)] } }, 'x.a'],
+    ['number array data', { t: 1, i: 1, s: 'infer', d: 10, x: { a: ['float32', [1], [1.0]] } }, 'x.a'],
+    ['rank too high', { t: 1, i: 1, s: 'infer', d: 10, x: { a: ['uint8', [1, 1, 1, 1, 1, 1, 1, 1, 1], Buffer.alloc(1)] } }, 'x.a'],
+    ['meta not json', { t: 1, i: 1, s: 'infer', d: 10, x: {}, m: { a: Buffer.alloc(1) } }, 'm'],
+  ];
+  it.each(bad)('rejects %s with BadMessageError', (_name, value, field) => {
+    const bytes = value === null ? Buffer.from([0xc1, 0x00]) : packr.pack(value);
+    let err: unknown;
+    try {
+      decodeMessage(bytes);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(BadMessageError);
+    expect((err as BadMessageError).code).toBe('protocol.bad_message');
+    if (field) expect((err as BadMessageError).context.field).toBe(field);
+    // the id is recovered whenever it is readable, so the miner can answer that request
+    if (field && field !== 'i' && field !== 't') expect((err as BadMessageError).context.id).toBe(1);
+  });
+});
+
+describe('handshake', () => {
+  it('completes and both sides learn the verified hotkeys', () => {
+    const { client, server } = pair({ expected: miner.publicKey });
+    expect(client.remoteHotkey).toBe(miner.address);
+    expect(server.remoteHotkey).toBe(validator.address);
+    expect(Buffer.from(client.id).equals(Buffer.from(server.id))).toBe(true);
+    const f = client.seal(Buffer.from('hello'));
+    expect(server.open(f).toString()).toBe('hello');
+    expect(client.open(server.seal(Buffer.from('back'))).toString()).toBe('back');
+  });
+
+  it('client rejects a miner that proves a different hotkey (wrong_hotkey)', () => {
+    const c = new ClientHandshake(validator, { expectedServer: other.publicKey });
+    const s = new ServerHandshake(miner);
+    const hello = c.hello();
+    // the miner itself refuses a hello that wants someone else
+    expect(closeOf(() => s.onClientHello(hello))).toBe(Close.wrong_hotkey);
+    // and an impostor miner answering with its own (valid) key is refused by the client
+    const c2 = new ClientHandshake(validator, { expectedServer: miner.publicKey });
+    const impostor = new ServerHandshake(other);
+    const h2 = c2.hello();
+    // strip the "wanted" field so the impostor answers
+    const body = new Packr({ useRecords: false }).unpack(h2.subarray(2)) as Record<string, unknown>;
+    delete body.w;
+    const stripped = Buffer.concat([h2.subarray(0, 2), new Packr({ useRecords: false }).pack(body)]);
+    const sh = impostor.onClientHello(stripped);
+    expect(closeOf(() => c2.onServerHello(sh))).toBe(Close.wrong_hotkey);
+  });
+
+  it('server rejects a client signature by another key (bad_signature)', () => {
+    const c = new ClientHandshake(validator);
+    const s = new ServerHandshake(miner);
+    const sh = s.onClientHello(c.hello());
+    const { auth } = c.onServerHello(sh);
+    const forged = Buffer.from(auth);
+    forged[forged.length - 1] ^= 1;
+    expect(closeOf(() => s.onClientAuth(forged))).toBe(Close.bad_signature);
+  });
+
+  it('rejects an expired timestamp on either side (stale_timestamp)', () => {
+    const old = () => Date.now() - 60_000;
+    const c = new ClientHandshake(validator, { now: old });
+    const s = new ServerHandshake(miner);
+    expect(closeOf(() => s.onClientHello(c.hello()))).toBe(Close.stale_timestamp);
+    const c2 = new ClientHandshake(validator);
+    const s2 = new ServerHandshake(miner, { now: () => Date.now() + 120_000 });
+    const h = c2.hello();
+    // server's own clock is far ahead: its hello looks stale to the honest client... and the
+    // client's looks stale to it
+    expect(closeOf(() => s2.onClientHello(h))).toBe(Close.stale_timestamp);
+  });
+
+  it('a relay splicing its own ephemeral key breaks the signatures (transcript splice)', () => {
+    const c = new ClientHandshake(validator);
+    const s = new ServerHandshake(miner);
+    const packr = new Packr({ useRecords: false });
+    // MITM replaces the client's ephemeral key in CLIENT_HELLO
+    const hello = c.hello();
+    const hb = packr.unpack(hello.subarray(2)) as Record<string, unknown>;
+    hb.e = Buffer.alloc(32, 7);
+    const sh = s.onClientHello(Buffer.concat([hello.subarray(0, 2), packr.pack(hb)]));
+    expect(closeOf(() => c.onServerHello(sh))).toBe(Close.bad_signature);
+
+    // MITM replaces the server's ephemeral key in SERVER_HELLO
+    const c2 = new ClientHandshake(validator);
+    const s2 = new ServerHandshake(miner);
+    const sh2 = s2.onClientHello(c2.hello());
+    const sb = packr.unpack(sh2.subarray(2)) as Record<string, unknown>;
+    sb.e = Buffer.alloc(32, 9);
+    expect(closeOf(() => c2.onServerHello(Buffer.concat([sh2.subarray(0, 2), packr.pack(sb)])))).toBe(Close.bad_signature);
+
+    // MITM replays an old CLIENT_AUTH into a new handshake
+    const c3 = new ClientHandshake(validator);
+    const s3 = new ServerHandshake(miner);
+    const { auth } = c3.onServerHello(s3.onClientHello(c3.hello()));
+    const c4 = new ClientHandshake(validator);
+    const s4 = new ServerHandshake(miner);
+    s4.onClientHello(c4.hello());
+    expect(closeOf(() => s4.onClientAuth(auth))).toBe(Close.bad_signature);
+  });
+
+  it('a data frame before the handshake is refused (handshake_required)', () => {
+    const s = new ServerHandshake(miner);
+    expect(closeOf(() => s.onClientHello(Buffer.from([1, FRAME_KIND.data, 0, 0, 0])))).toBe(Close.handshake_required);
+    const s2 = new ServerHandshake(miner);
+    const c2 = new ClientHandshake(validator);
+    s2.onClientHello(c2.hello());
+    expect(closeOf(() => s2.onClientAuth(Buffer.from([1, FRAME_KIND.data, 1, 2, 3])))).toBe(Close.handshake_required);
+  });
+
+  it('garbage handshake frames close with protocol codes', () => {
+    expect(closeOf(() => new ServerHandshake(miner).onClientHello(Buffer.from([1])))).toBe(Close.protocol_error);
+    expect(closeOf(() => new ServerHandshake(miner).onClientHello(Buffer.from([9, 1, 0x80])))).toBe(Close.unsupported_version);
+    expect(closeOf(() => new ServerHandshake(miner).onClientHello(Buffer.from([1, 1, 0xc1])))).toBe(Close.protocol_error);
+    expect(closeOf(() => new ServerHandshake(miner).onClientHello(Buffer.alloc(5000, 1)))).toBe(Close.protocol_error);
+    const p = new Packr({ useRecords: false });
+    expect(closeOf(() => new ServerHandshake(miner).onClientHello(Buffer.concat([Buffer.from([1, 1]), p.pack({ l: 'other', k: Buffer.alloc(32) })])))).toBe(Close.handshake_failed);
+  });
+});
+
+describe('frames (AEAD + sequence numbers)', () => {
+  it('tampering any byte fails authentication', () => {
+    const { client, server } = pair();
+    const f = client.seal(Buffer.from('payload bytes'));
+    for (let i = 2; i < f.length; i++) {
+      const { client: c2, server: s2 } = pair();
+      const g = c2.seal(Buffer.from('payload bytes'));
+      g[i] ^= 0x40;
+      const code = closeOf(() => s2.open(g));
+      expect([Close.auth_failed, Close.replayed, Close.out_of_order]).toContain(code);
+      if (i >= 10) expect(code).toBe(Close.auth_failed);
+    }
+    expect(server.open(f).toString()).toBe('payload bytes');
+  });
+
+  it('a replayed frame is refused (replayed)', () => {
+    const { client, server } = pair();
+    const f = client.seal(Buffer.from('a'));
+    server.open(f);
+    expect(closeOf(() => server.open(f))).toBe(Close.replayed);
+  });
+
+  it('reordered frames are refused (out_of_order)', () => {
+    const { client, server } = pair();
+    client.seal(Buffer.from('a'));
+    const f2 = client.seal(Buffer.from('b'));
+    expect(closeOf(() => server.open(f2))).toBe(Close.out_of_order);
+  });
+
+  it('a frame reflected back to its sender fails (cross-direction)', () => {
+    const { client } = pair();
+    const f = client.seal(Buffer.from('a'));
+    expect(closeOf(() => client.open(f))).toBe(Close.auth_failed);
+  });
+
+  it('a frame from another connection fails (cross-connection replay)', () => {
+    const a = pair();
+    const b = pair();
+    expect(closeOf(() => b.server.open(a.client.seal(Buffer.from('x'))))).toBe(Close.auth_failed);
+  });
+
+  it('short frames and wrong kinds are protocol errors', () => {
+    const { server } = pair();
+    expect(closeOf(() => server.open(Buffer.alloc(5)))).toBe(Close.protocol_error);
+    expect(closeOf(() => server.open(Buffer.concat([Buffer.from([1, 2]), Buffer.alloc(30)])))).toBe(Close.protocol_error);
+    expect(closeOf(() => server.open(Buffer.concat([Buffer.from([7, 16]), Buffer.alloc(30)])))).toBe(Close.unsupported_version);
+  });
+});
+
+describe('provenance proofs', () => {
+  it('merkle paths verify for every leaf count 1..33', () => {
+    for (let n = 1; n <= 33; n++) {
+      const leaves = Array.from({ length: n }, (_, i) => createHash('sha256').update(String(i)).digest());
+      const levels = merkleLevels(leaves);
+      const root = merkleRoot(leaves);
+      for (let i = 0; i < n; i++) {
+        const got = rootFromPath(leaves[i], i, n, merklePath(levels, i));
+        expect(got && Buffer.from(got).equals(Buffer.from(root))).toBe(true);
+        if (n > 1) expect(rootFromPath(leaves[(i + 1) % n], i, n, merklePath(levels, i))).not.toEqual(root);
+      }
+    }
+  });
+
+  function makeProof() {
+    const request = { id: 5, synapse: 'infer', body: { tensors: { x: tensorFrom('float32', [2], new Float32Array([1, 2])) }, meta: {} } };
+    const response = { id: 5, status: Status.ok, body: { tensors: { y: tensorFrom('float32', [1], new Float32Array([3])) }, meta: { b: 1, a: 2 } } };
+    const session = new Uint8Array(32).fill(4);
+    const rd = requestDigest(request);
+    const leaves = [createHash('sha256').update('other').digest(), leafHash(session, validator.publicKey, responseDigest(rd, response)), createHash('sha256').update('x').digest()];
+    const levels = merkleLevels(leaves);
+    const root = merkleRoot(leaves);
+    const ts = 1_700_000_000_000;
+    const proof: ResponseProof = {
+      v: 1, miner: miner.address, validator: validator.address, session: hex(session), requestDigest: hex(rd), root: hex(root), count: 3, index: 1,
+      path: merklePath(levels, 1).map(hex), ts, signature: hex(miner.sign(proofSigMessage(miner.publicKey, root, 3, ts))),
+    };
+    return { request, response, proof };
+  }
+
+  it('verifyProof accepts the genuine response', () => {
+    const { request, response, proof } = makeProof();
+    expect(verifyProof(proof, response, request)).toEqual({ ok: true });
+    // key order in meta does not matter (canonical JSON)
+    expect(verifyProof(proof, { ...response, body: { ...response.body, meta: { a: 2, b: 1 } } })).toEqual({ ok: true });
+  });
+
+  it('verifyProof rejects any change to the response, request, path or signature', () => {
+    const { request, response, proof } = makeProof();
+    const changed = { ...response, body: { ...response.body, tensors: { y: tensorFrom('float32', [1], new Float32Array([3.0001])) } } };
+    expect(verifyProof(proof, changed)).toEqual({ ok: false, reason: 'root_mismatch' });
+    expect(verifyProof(proof, { ...response, status: 500 })).toEqual({ ok: false, reason: 'root_mismatch' });
+    expect(verifyProof(proof, response, { ...request, synapse: 'other' })).toEqual({ ok: false, reason: 'request_mismatch' });
+    expect(verifyProof({ ...proof, index: 0 }, response)).toEqual({ ok: false, reason: 'root_mismatch' });
+    expect(verifyProof({ ...proof, path: [] }, response)).toEqual({ ok: false, reason: 'path_mismatch' });
+    expect(verifyProof({ ...proof, miner: other.address }, response)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(verifyProof({ ...proof, validator: other.address }, response)).toEqual({ ok: false, reason: 'root_mismatch' });
+    expect(verifyProof({ ...proof, ts: proof.ts + 1 }, response)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(verifyProof({ ...proof, signature: 'zz' }, response)).toEqual({ ok: false, reason: 'malformed' });
+  });
+});
