@@ -107,10 +107,12 @@ export function normalizeMaxWeight(x: number[], limit: number, float32: boolean)
   // (limit * cumsum[n_values-1] - epsilon) / (1 - limit * (len - n_values)); the denominator is Python float math
   const idx = nValues - 1 < 0 ? n + nValues - 1 : nValues - 1;
   const num = r(r(lim * cumsum[idx]) - eps);
+  // n_values is an np.int64, so limit * (len - n_values) and everything after it is float64
   const den = 1 - limit * (n - nValues);
-  const cutoffScale = r(num / r(den));
-  const cutoff = r(cutoffScale * vsum);
-  for (let i = 0; i < n; i++) if (weights[i] > cutoff) weights[i] = cutoff;
+  const cutoffScale = num / den;
+  const cutoff = cutoffScale * vsum;
+  // comparison in float64; the assignment casts back to the array's dtype
+  for (let i = 0; i < n; i++) if (weights[i] > cutoff) weights[i] = r(cutoff);
   const wsum = numpyPairwiseSum(weights, float32);
   return weights.map((w) => r(w / wsum));
 }
