@@ -26,3 +26,22 @@ export interface ModelRunner {
   run(inputs: Record<string, TensorData>, opts?: { signal?: AbortSignal }): Promise<Record<string, TensorData>>;
   close(): Promise<void>;
 }
+
+/** NaN/±Inf in float inputs: reject the request (MODEL_NAN) or pass it to the model. */
+export type NanPolicy = 'reject' | 'allow';
+
+/** Error codes of shared/model (SubnetError.code); context is `{input, expected, got}` where it applies. */
+export type ModelErrorCode =
+  | 'MODEL_LOAD_FAILED'
+  | 'MODEL_BAD_OPTIONS'
+  | 'MODEL_BAD_REQUEST'
+  | 'MODEL_BAD_INPUT_NAME'
+  | 'MODEL_MISSING_INPUT'
+  | 'MODEL_BAD_DTYPE'
+  | 'MODEL_BAD_SHAPE'
+  | 'MODEL_BAD_LENGTH'
+  | 'MODEL_BATCH_TOO_LARGE'
+  | 'MODEL_INPUT_TOO_LARGE'
+  | 'MODEL_NAN'
+  | 'MODEL_RUN_FAILED'
+  | 'MODEL_CLOSED';

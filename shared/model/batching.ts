@@ -1,0 +1,207 @@
+/**
+ * Dynamic micro-batching: concurrent requests are concatenated along dim 0 into one run of the
+ * wrapped runner (up to `maxBatchRows` rows, waiting at most `maxWaitMs` for company) and the
+ * outputs are split back. Each request is validated on its own first, so one bad request never
+ * fails a batch. Abort-aware: an aborted request leaves the queue at once, or, if its batch is
+ * already running, gets its AbortError at once (its rows are computed and dropped).
+ * Models whose inputs or outputs lack a dynamic dim 0 are passed straight through.
+ * Outputs of a merged batch are views into one buffer.
+ */
+import { SubnetError } from '../errors';
+import type { ModelRunner, TensorData, TensorSpec } from './interface';
+import { defaultBatchingOptions, type BatchingOptions } from './options';
+import { concatBatch, splitBatch } from './tensor';
+import { validateInputs } from './validate';
+
+interface Item {
+  inputs: Record<string, TensorData>;
+  rows: number;
+  key: string;
+  enqueuedAt: number;
+  signal?: AbortSignal;
+  resolve: (v: Record<string, TensorData>) => void;
+  reject: (e: unknown) => void;
+  onAbort?: () => void;
+  settled: boolean;
+}
+
+function abortError(signal: AbortSignal): Error {
+  const r: unknown = signal.reason;
+  if (r instanceof Error) return r;
+  const e = new Error('aborted');
+  e.name = 'AbortError';
+  return e;
+}
+
+export interface BatchingStats {
+  requests: number;
+  batches: number;
+  rows: number;
+  passthrough: number;
+}
+
+export class BatchingModelRunner implements ModelRunner {
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
+  readonly options: Readonly<BatchingOptions>;
+  readonly stats: BatchingStats = { requests: 0, batches: 0, rows: 0, passthrough: 0 };
+  private readonly inner: ModelRunner;
+  private readonly batchable: boolean;
+  private queue: Item[] = [];
+  private queuedRows = 0;
+  private running = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly idleWaiters: (() => void)[] = [];
+
+  constructor(inner: ModelRunner, options: Partial<BatchingOptions> = {}) {
+    this.inner = inner;
+    this.options = Object.freeze({ ...defaultBatchingOptions, ...options });
+    if (!(this.options.maxBatchRows >= 1) || !(this.options.maxWaitMs >= 0) || !(this.options.concurrency >= 1)) {
+      throw new SubnetError('MODEL_BAD_OPTIONS', 'maxBatchRows ≥ 1, maxWaitMs ≥ 0 and concurrency ≥ 1 are required', { ...this.options });
+    }
+    this.inputs = inner.inputs;
+    this.outputs = inner.outputs;
+    const dyn0 = (s: TensorSpec) => s.shape.length > 0 && s.shape[0] === null;
+    this.batchable = this.inputs.length > 0 && this.inputs.every(dyn0) && this.outputs.every(dyn0);
+  }
+
+  validate(inputs: Record<string, TensorData>): number | undefined {
+    return validateInputs(this.inputs, inputs, this.options);
+  }
+
+  /** Number of requests waiting for a batch. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  run(inputs: Record<string, TensorData>, opts: { signal?: AbortSignal } = {}): Promise<Record<string, TensorData>> {
+    if (opts.signal?.aborted) return Promise.reject(abortError(opts.signal));
+    if (this.closed) return Promise.reject(new SubnetError('MODEL_CLOSED', 'model runner is closed', {}));
+    let rows: number | undefined;
+    try {
+      rows = this.validate(inputs);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.stats.requests++;
+    if (!this.batchable || rows === undefined || rows >= this.options.maxBatchRows) {
+      this.stats.passthrough++;
+      return this.inner.run(inputs, opts);
+    }
+    const key = this.inputs.map((s) => inputs[s.name].shape.slice(1).join('x')).join('|');
+    return new Promise((resolve, reject) => {
+      const item: Item = { inputs, rows: rows!, key, enqueuedAt: Date.now(), signal: opts.signal, resolve, reject, settled: false };
+      if (opts.signal) {
+        const signal = opts.signal;
+        item.onAbort = () => {
+          const i = this.queue.indexOf(item);
+          if (i >= 0) {
+            this.queue.splice(i, 1);
+            this.queuedRows -= item.rows;
+          }
+          this.settle(item, undefined, abortError(signal));
+        };
+        signal.addEventListener('abort', item.onAbort, { once: true });
+      }
+      this.queue.push(item);
+      this.queuedRows += item.rows;
+      this.schedule();
+    });
+  }
+
+  private settle(item: Item, value: Record<string, TensorData> | undefined, err?: unknown): void {
+    if (item.settled) return;
+    item.settled = true;
+    if (item.onAbort && item.signal) item.signal.removeEventListener('abort', item.onAbort);
+    if (err !== undefined) item.reject(err);
+    else item.resolve(value!);
+  }
+
+  private schedule(): void {
+    if (this.queue.length === 0) return;
+    const oldest = this.queue[0].enqueuedAt;
+    const due = this.queuedRows >= this.options.maxBatchRows || Date.now() - oldest >= this.options.maxWaitMs;
+    if (due) {
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+      }
+      while (this.running < this.options.concurrency && this.queue.length > 0) this.dispatch();
+      if (this.queue.length > 0 && !this.timer && this.running < this.options.concurrency) this.armTimer();
+    } else if (!this.timer) {
+      this.armTimer();
+    }
+  }
+
+  private armTimer(): void {
+    const wait = Math.max(0, this.options.maxWaitMs - (Date.now() - this.queue[0].enqueuedAt));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.schedule();
+    }, wait);
+  }
+
+  /** Takes requests with the first request's trailing shape, up to maxBatchRows rows, and runs them. */
+  private dispatch(): void {
+    const key = this.queue[0].key;
+    const batch: Item[] = [];
+    let rows = 0;
+    const rest: Item[] = [];
+    for (const item of this.queue) {
+      if (item.key === key && rows + item.rows <= this.options.maxBatchRows) {
+        batch.push(item);
+        rows += item.rows;
+      } else rest.push(item);
+    }
+    this.queue = rest;
+    this.queuedRows -= rows;
+    this.running++;
+    this.stats.batches++;
+    this.stats.rows += rows;
+    void this.runBatch(batch).finally(() => {
+      this.running--;
+      if (this.running === 0 && this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
+      this.schedule();
+    });
+  }
+
+  private async runBatch(batch: Item[]): Promise<void> {
+    const live = batch.filter((i) => !i.settled);
+    if (live.length === 0) return;
+    try {
+      const merged: Record<string, TensorData> = {};
+      for (const s of this.inputs) merged[s.name] = concatBatch(live.map((i) => i.inputs[s.name]));
+      const out = await this.inner.run(merged);
+      const rows = live.map((i) => i.rows);
+      const parts: Record<string, TensorData[]> = {};
+      for (const s of this.outputs) {
+        const t = out[s.name];
+        const total = rows.reduce((a, b) => a + b, 0);
+        if (!t || t.shape[0] !== total) throw new SubnetError('MODEL_RUN_FAILED', `output ${s.name} has ${t?.shape[0]} rows for a batch of ${total}`, { output: s.name, expected: total, got: t?.shape[0] ?? null });
+        parts[s.name] = splitBatch(t, rows);
+      }
+      live.forEach((item, k) => {
+        const res: Record<string, TensorData> = {};
+        for (const s of this.outputs) res[s.name] = parts[s.name][k];
+        this.settle(item, res);
+      });
+    } catch (err) {
+      for (const item of live) this.settle(item, undefined, err);
+    }
+  }
+
+  /** Rejects queued requests (MODEL_CLOSED), waits for running batches, closes the inner runner (closeInner). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const q = this.queue;
+    this.queue = [];
+    this.queuedRows = 0;
+    for (const item of q) this.settle(item, undefined, new SubnetError('MODEL_CLOSED', 'model runner closed before the request ran', {}));
+    if (this.running > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+    if (this.options.closeInner) await this.inner.close();
+  }
+}
