@@ -166,7 +166,7 @@ export function validateScenario(raw: unknown): Scenario {
   const kind = kindRaw as ScenarioKind;
   const allowed = new Set([...COMMON_FIELDS, ...KIND_FIELDS[kind]]);
   for (const k of Object.keys(o)) {
-    if (!allowed.has(k)) throw badScenario(k, `unknown field for kind "${kind}"`);
+    if (o[k] !== undefined && !allowed.has(k)) throw badScenario(k, `unknown field for kind "${kind}"`);
   }
   const name = req(o, 'name');
   if (typeof name !== 'string' || name.trim() === '') throw badScenario('name', 'must be a non-empty string');
