@@ -67,6 +67,8 @@ function mulBig(a: number, b: number): number {
   return Number(r);
 }
 
+const POW2 = Array.from({ length: 54 }, (_, i) => 2 ** i);
+
 /** floor(log2(x)) + 1 for 0 < x < 2^53 (the bit length). */
 function bitLength(x: number): number {
   const hi = Math.floor(x / TWO32);
@@ -93,6 +95,39 @@ export function floorDiv(x: number, d: number): number {
  * semantics). Exact.
  */
 export function div(a: number, b: number): number {
+  if (b > 0 && a >= 0 && b < 68719476736 && a < 9007199254740992) {
+    // fast path: 0 <= a < 2^53, 0 < b < 2^36. q = floor(a/b), then two 16-bit long-division
+    // steps on the remainder (r < b, so r * 2^16 < 2^52 and every product below is exact);
+    // each floating quotient is off by at most one and is corrected on the exact remainder.
+    let q = Math.floor(a / b);
+    if (q < 2097152) {
+      let r = a - q * b;
+      if (r < 0) {
+        q -= 1;
+        r += b;
+      } else if (r >= b) {
+        q += 1;
+        r -= b;
+      }
+      let rr = r * TWO16;
+      let d = Math.floor(rr / b);
+      r = rr - d * b;
+      if (r < 0) {
+        d -= 1;
+        r += b;
+      } else if (r >= b) {
+        d += 1;
+        r -= b;
+      }
+      q = q * TWO16 + d;
+      rr = r * TWO16;
+      d = Math.floor(rr / b);
+      r = rr - d * b;
+      if (r < 0) d -= 1;
+      else if (r >= b) d += 1;
+      return q * TWO16 + d;
+    }
+  }
   if (b === 0) return 0;
   const neg = a < 0 !== b < 0;
   const A = a < 0 ? -a : a;
@@ -114,7 +149,7 @@ export function div(a: number, b: number): number {
   let bits = 32;
   while (bits > 0) {
     const s = step < bits ? step : bits;
-    const m = 2 ** s;
+    const m = POW2[s];
     const rr = r * m;
     let d = Math.floor(rr / B);
     let r2 = rr - d * B;
