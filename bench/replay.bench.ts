@@ -1,0 +1,62 @@
+/**
+ * Replay speed: a generated validator log of 1,000 epochs of a 256-uid subnet (one step per epoch
+ * querying every uid, 64 validators in the snapshot), replayed three ways: nothing changed (every
+ * check: re-score with the logged scorer, EMA, weights, Yuma), `--set kappa=0.6`, and
+ * `--scorer exact`. Goal: each under 30 s for the 1,000 epochs.
+ *
+ *   subnet bench replay [--quick] [--json]      (--quick: 100 epochs)
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchModule } from './harness';
+
+export const bench: BenchModule = {
+  name: 'replay',
+  description: 'replay 1,000 epochs of a 256-uid subnet from a generated validator log (goal < 30 s)',
+  async run(opts) {
+    const { openLogStore } = await import('../shared/log');
+    const { writeSyntheticLog } = await import('../replay/synthetic');
+    const { runReplay } = await import('../replay/run');
+    const epochs = opts.quick ? 100 : 1000;
+    const n = 256;
+    const dir = mkdtempSync(join(tmpdir(), 'replay-bench-'));
+    try {
+      const db = join(dir, 'validator.db');
+      const t0 = performance.now();
+      const store = openLogStore(db);
+      writeSyntheticLog(store, { n, validators: 64, epochs, stepsPerEpoch: 1, seed: 3, outputSize: 8 });
+      store.close();
+      const genS = (performance.now() - t0) / 1000;
+      opts.log(`generated ${epochs} epochs x ${n} uids in ${genS.toFixed(1)} s (${(statSync(db).size / 1e6).toFixed(1)} MB)`);
+      const time = async (label: string, extra: { set?: string[]; scorer?: string }) => {
+        const t = performance.now();
+        const res = await runReplay({ db, from: 1, to: epochs, set: extra.set ?? [], scorer: extra.scorer, feedForward: true });
+        const s = (performance.now() - t) / 1000;
+        opts.log(`${label}: ${epochs} epochs in ${s.toFixed(2)} s (${((s * 1000) / epochs).toFixed(2)} ms/epoch), identical ${res.summary.identical}/${epochs}`);
+        return { s, identical: res.summary.identical };
+      };
+      const same = await time('unchanged', {});
+      const kappa = await time('--set kappa=0.6', { set: ['kappa=0.6'] });
+      const scorer = await time('--scorer exact', { scorer: 'exact' });
+      return {
+        epochs,
+        n,
+        generate_s: round(genS),
+        unchanged_s: round(same.s),
+        unchanged_identical: same.identical,
+        set_kappa_s: round(kappa.s),
+        rescore_s: round(scorer.s),
+        ms_per_epoch_unchanged: round((same.s * 1000) / epochs),
+        goal_s: opts.quick ? 3 : 30,
+        meets_goal: Math.max(same.s, kappa.s, scorer.s) < (opts.quick ? 3 : 30),
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
