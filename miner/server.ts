@@ -1,0 +1,506 @@
+/**
+ * The axon: a WebSocket server speaking shared/protocol. Per connection: handshake first
+ * (nothing else is processed before a verified handshake), then authenticated frames only.
+ * Policy (blacklist, priority, rate limit) runs after verification, on the VERIFIED hotkey.
+ * Work is admitted into a bounded priority queue in front of `concurrency` workers; requests
+ * carry deadlines; responses are sealed, sent, and their digests batched into signed proofs.
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import { SubnetError, errorMessage } from '../shared/errors';
+import type { Keypair } from '../shared/keys/interface';
+import { nullLogger, type Logger } from '../shared/logger';
+import type { ModelRunner } from '../shared/model/interface';
+import { Close, closeName, Status, statusName, type CloseCode, type StatusName } from '../shared/protocol/codes';
+import { decodeMessage, defaultCodecLimits, encodeMessageUnsafe, type CodecLimits } from '../shared/protocol/codec';
+import { BadMessageError, ProtocolError } from '../shared/protocol/errors';
+import { ServerHandshake } from '../shared/protocol/handshake';
+import { leafHash, requestDigest, responseDigest, ZERO_DIGEST } from '../shared/protocol/proof';
+import { PROTOCOL_VERSION, type Session } from '../shared/protocol/session';
+import type { Body, Meta, ProofMessage, RequestMessage, ResponseMessage, WireError } from '../shared/protocol/types';
+import { nullMinerMetrics, type ForwardResult, type Handler, type MinerMetrics, type Policy } from './interface';
+import { defaultAxonOptions, type AxonOptions } from './options';
+import { BoundedPriorityQueue, RateLimiter } from './policy';
+import { ProofBatcher } from './proofBatcher';
+
+export interface AxonComponents {
+  keypair: Keypair;
+  handler: Handler;
+  policy: Policy;
+  runner?: ModelRunner;
+  metrics?: MinerMetrics;
+  logger?: Logger;
+}
+
+interface Job {
+  conn: Conn;
+  req: RequestMessage;
+  reqDigest: Uint8Array;
+  priority: number;
+  received: number;
+  deadline: number;
+  ac?: AbortController;
+  done: boolean;
+}
+
+class Conn {
+  session?: Session;
+  hotkey?: string;
+  helloSeen = false;
+  lastActivity: number;
+  closingAt?: number;
+  readonly pending = new Map<number, Job>();
+  readonly hs: ServerHandshake;
+  constructor(
+    readonly ws: WebSocket,
+    readonly n: number,
+    readonly remote: string,
+    readonly openedAt: number,
+    hs: ServerHandshake,
+    private readonly onProof: (c: Conn, m: ProofMessage) => void,
+  ) {
+    this.lastActivity = openedAt;
+    this.hs = hs;
+  }
+  sendProof(m: ProofMessage): void {
+    this.onProof(this, m);
+  }
+}
+
+/** Model input errors (shared/model codes) answered as 422 invalid_input. */
+const INPUT_ERROR_CODES = new Set([
+  'MODEL_BAD_REQUEST',
+  'MODEL_BAD_INPUT_NAME',
+  'MODEL_MISSING_INPUT',
+  'MODEL_BAD_DTYPE',
+  'MODEL_BAD_SHAPE',
+  'MODEL_BAD_LENGTH',
+  'MODEL_BATCH_TOO_LARGE',
+  'MODEL_INPUT_TOO_LARGE',
+  'MODEL_NAN',
+]);
+
+/** JSON-safe copy (bigint → string, drops functions/undefined); what gets sent and hashed. */
+function jsonSafe(x: unknown): Record<string, unknown> {
+  try {
+    const s = JSON.stringify(x ?? {}, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? `<${v.length} bytes>` : v));
+    const o = JSON.parse(s ?? '{}') as unknown;
+    return typeof o === 'object' && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function errorToResponse(err: unknown): { status: StatusName; error: WireError } {
+  if (err instanceof SubnetError) {
+    const error = { code: err.code, message: err.message, context: jsonSafe(err.context) };
+    if (INPUT_ERROR_CODES.has(err.code)) return { status: 'invalid_input', error };
+    if (err.code === 'unknown_synapse') return { status: 'unknown_synapse', error };
+    if (err.code === 'invalid_input' || err.code.startsWith('input.')) return { status: 'invalid_input', error };
+    return { status: 'internal', error };
+  }
+  return { status: 'internal', error: { code: 'internal', message: 'the handler failed', context: {} } };
+}
+
+export class AxonServer {
+  readonly options: Readonly<AxonOptions>;
+  private readonly c: Required<Omit<AxonComponents, 'runner'>> & { runner?: ModelRunner };
+  private readonly log: Logger;
+  private readonly limits: CodecLimits;
+  private http?: HttpServer;
+  private wss?: WebSocketServer;
+  private readonly conns = new Set<Conn>();
+  private readonly queue: BoundedPriorityQueue<Job>;
+  private readonly rate: RateLimiter;
+  private readonly batcher: ProofBatcher;
+  private sweepTimer?: NodeJS.Timeout;
+  private running = 0;
+  private draining = false;
+  private connCounter = 0;
+  private idleWaiters: (() => void)[] = [];
+  /** counters for tests and logs */
+  readonly stats = { connections: 0, handshakes: 0, requests: 0, responses: 0, closes: {} as Record<string, number> };
+
+  constructor(components: AxonComponents, options: Partial<AxonOptions> = {}) {
+    this.options = Object.freeze({ ...defaultAxonOptions, ...options });
+    this.c = { metrics: nullMinerMetrics, logger: nullLogger, ...components };
+    this.log = this.c.logger;
+    this.limits = { ...defaultCodecLimits, maxTimeoutMs: this.options.maxTimeoutMs };
+    this.queue = new BoundedPriorityQueue<Job>(this.options.maxQueue);
+    this.rate = new RateLimiter(this.options.rateLimitPerSec, this.options.rateLimitBurst, this.options.maxTrackedHotkeys);
+    this.batcher = new ProofBatcher(this.c.keypair, { flushMs: this.options.proofFlushMs, batchMax: this.options.proofBatchMax });
+  }
+
+  get port(): number {
+    const a = this.http?.address() as AddressInfo | null | undefined;
+    return a?.port ?? 0;
+  }
+
+  get url(): string {
+    const host = this.options.host === '0.0.0.0' || this.options.host === '::' ? '127.0.0.1' : this.options.host;
+    return `ws://${host}:${this.port}`;
+  }
+
+  get hotkey(): string {
+    return this.c.keypair.address;
+  }
+
+  get load(): { connections: number; queued: number; running: number; proofSignatures: number } {
+    return { connections: this.conns.size, queued: this.queue.size, running: this.running, proofSignatures: this.batcher.signatures };
+  }
+
+  async start(): Promise<void> {
+    const http = createServer((_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain' }).end('websocket only\n');
+    });
+    const wss = new WebSocketServer({ server: http, maxPayload: this.options.maxPayload, perMessageDeflate: false, clientTracking: false });
+    wss.on('connection', (ws, req) => this.onConnection(ws, `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`));
+    wss.on('error', (err) => this.log.warn('websocket server error', { err: errorMessage(err) }));
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(this.options.port, this.options.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+    http.on('error', (err) => this.log.error('http server error', { err: errorMessage(err) }));
+    this.http = http;
+    this.wss = wss;
+    const every = Math.max(50, Math.min(500, Math.floor(this.options.handshakeTimeoutMs / 4)));
+    this.sweepTimer = setInterval(() => this.sweep(), every);
+    this.sweepTimer.unref();
+  }
+
+  /** Stops accepting, drains in-flight requests (up to drainTimeoutMs), flushes proofs, closes. */
+  async stop(opts: { drainMs?: number } = {}): Promise<void> {
+    if (this.draining && !this.http) return;
+    this.draining = true;
+    const http = this.http;
+    const closed = http ? new Promise<void>((r) => http.close(() => r())) : Promise.resolve();
+    const drainMs = opts.drainMs ?? this.options.drainTimeoutMs;
+    if (this.running > 0 || this.queue.size > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, drainMs);
+        this.idleWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    for (const job of this.queue.drain()) this.respond(job, 'shutting_down', undefined, { code: 'shutting_down', message: 'the miner is shutting down', context: {} });
+    this.batcher.stop();
+    const waits: Promise<void>[] = [];
+    for (const conn of this.conns) {
+      waits.push(new Promise<void>((r) => (conn.ws.readyState === WebSocket.CLOSED ? r() : conn.ws.once('close', () => r()))));
+      this.closeConn(conn, Close.going_away, 'shutting down');
+    }
+    await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, this.options.closeGraceMs).unref())]);
+    for (const conn of this.conns) conn.ws.terminate();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    this.wss?.close();
+    http?.closeAllConnections?.();
+    await closed;
+    this.http = undefined;
+    this.wss = undefined;
+  }
+
+  private onConnection(ws: WebSocket, remote: string): void {
+    const now = Date.now();
+    const conn = new Conn(ws, ++this.connCounter, remote, now, new ServerHandshake(this.c.keypair, { skewMs: this.options.handshakeSkewMs }), (c, m) =>
+      this.sendProof(c, m),
+    );
+    this.stats.connections++;
+    ws.on('error', (err) => {
+      // ws closes the socket itself (e.g. 1009 for maxPayload); just record it
+      this.log.debug('connection error', { conn: conn.n, err: errorMessage(err), code: (err as { code?: string }).code });
+    });
+    ws.on('close', (code) => this.onClose(conn, code));
+    if (this.draining) {
+      this.conns.add(conn);
+      this.closeConn(conn, Close.going_away, 'shutting down');
+      return;
+    }
+    if (this.conns.size >= this.options.maxConnections) {
+      this.conns.add(conn);
+      this.closeConn(conn, Close.too_many_connections, 'too many connections');
+      return;
+    }
+    this.conns.add(conn);
+    this.c.metrics.connections(this.conns.size);
+    ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(conn, data, isBinary));
+  }
+
+  private onClose(conn: Conn, code: number): void {
+    this.conns.delete(conn);
+    const name = closeName(code) ?? String(code);
+    this.stats.closes[name] = (this.stats.closes[name] ?? 0) + 1;
+    this.c.metrics.connections(this.conns.size);
+    if (conn.pending.size > 0) {
+      this.queue.removeWhere((j) => j.conn === conn);
+      for (const job of conn.pending.values()) {
+        job.done = true;
+        job.ac?.abort(new SubnetError('connection_closed', 'connection closed'));
+      }
+      conn.pending.clear();
+      this.c.metrics.queueDepth(this.queue.size);
+      this.checkIdle();
+    }
+  }
+
+  private closeConn(conn: Conn, code: CloseCode, reason: string): void {
+    if (conn.closingAt !== undefined) return;
+    conn.closingAt = Date.now();
+    try {
+      conn.ws.close(code, reason.slice(0, 120));
+    } catch {
+      conn.ws.terminate();
+    }
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    const o = this.options;
+    for (const conn of this.conns) {
+      if (conn.closingAt !== undefined) {
+        if (now - conn.closingAt > o.closeGraceMs) conn.ws.terminate();
+      } else if (!conn.session) {
+        if (now - conn.openedAt > o.handshakeTimeoutMs) {
+          this.c.metrics.handshake('handshake_timeout');
+          this.closeConn(conn, Close.handshake_timeout, 'handshake timeout');
+        }
+      } else if (conn.pending.size === 0 && now - conn.lastActivity > o.idleTimeoutMs) {
+        this.closeConn(conn, Close.idle_timeout, 'idle');
+      }
+    }
+  }
+
+  private onMessage(conn: Conn, data: RawData, isBinary: boolean): void {
+    if (conn.closingAt !== undefined) return;
+    conn.lastActivity = Date.now();
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    try {
+      if (!isBinary) throw new ProtocolError(Close.protocol_error, 'text frames are not part of the protocol');
+      if (buf.length >= 1 && buf[0] !== PROTOCOL_VERSION) throw new ProtocolError(Close.unsupported_version, 'unsupported protocol version', { version: buf[0] });
+      if (!conn.session) {
+        this.onHandshakeFrame(conn, buf);
+        return;
+      }
+      const pt = conn.session.open(buf);
+      this.onPlaintext(conn, pt);
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        if (!conn.session) this.c.metrics.handshake(closeName(err.close) ?? 'error');
+        this.log.debug('protocol violation', { conn: conn.n, remote: conn.remote, hotkey: conn.hotkey, code: err.code });
+        this.closeConn(conn, err.close, err.message);
+      } else {
+        this.log.error('unexpected error handling a frame', { conn: conn.n, err: errorMessage(err) });
+        this.closeConn(conn, Close.protocol_error, 'internal error');
+      }
+    }
+  }
+
+  private onHandshakeFrame(conn: Conn, buf: Buffer): void {
+    if (!conn.helloSeen) {
+      conn.helloSeen = true;
+      conn.ws.send(conn.hs.onClientHello(buf));
+      return;
+    }
+    const session = conn.hs.onClientAuth(buf);
+    // identity is now VERIFIED; only now does policy run, on that hotkey
+    const decision = this.c.policy.check(session.remoteHotkey);
+    conn.hotkey = session.remoteHotkey;
+    this.stats.handshakes++;
+    if (!decision.allow) {
+      this.c.metrics.handshake('blacklisted');
+      this.log.info('blacklisted caller', { hotkey: session.remoteHotkey, code: decision.code });
+      this.closeConn(conn, Close.blacklisted, decision.code);
+      return;
+    }
+    conn.session = session;
+    this.c.metrics.handshake('ok');
+    this.log.debug('connection authenticated', { conn: conn.n, hotkey: session.remoteHotkey });
+    const h = this.c.handler;
+    const runner = this.c.runner;
+    this.send(conn, {
+      t: 'welcome',
+      version: PROTOCOL_VERSION,
+      synapses: h.synapses ?? [],
+      inputs: [...(h.inputs ?? runner?.inputs ?? [])],
+      outputs: [...(h.outputs ?? runner?.outputs ?? [])],
+      limits: { maxPayload: this.options.maxPayload, maxInFlightPerConnection: this.options.maxInFlightPerConnection, maxTimeoutMs: this.options.maxTimeoutMs },
+      meta: { hotkey: this.c.keypair.address },
+    });
+  }
+
+  private send(conn: Conn, msg: Parameters<typeof encodeMessageUnsafe>[0]): boolean {
+    if (!conn.session || conn.ws.readyState !== WebSocket.OPEN || conn.closingAt !== undefined) return false;
+    conn.ws.send(conn.session.seal(encodeMessageUnsafe(msg)));
+    return true;
+  }
+
+  private sendProof(conn: Conn, m: ProofMessage): void {
+    this.send(conn, m);
+  }
+
+  private onPlaintext(conn: Conn, pt: Buffer): void {
+    let msg;
+    try {
+      msg = decodeMessage(pt, this.limits);
+    } catch (err) {
+      if (err instanceof BadMessageError) {
+        const id = typeof err.context.id === 'number' ? err.context.id : 0;
+        this.respondRaw(conn, id, ZERO_DIGEST, 'bad_request', undefined, { code: err.code, message: err.message, context: jsonSafe(err.context) }, Date.now());
+        return;
+      }
+      throw err;
+    }
+    switch (msg.t) {
+      case 'request':
+        this.onRequest(conn, msg);
+        return;
+      case 'cancel': {
+        const job = conn.pending.get(msg.id);
+        if (!job) return;
+        job.done = true;
+        conn.pending.delete(msg.id);
+        if (job.ac) job.ac.abort(new SubnetError('cancelled', 'cancelled by the client'));
+        else this.queue.removeWhere((j) => j === job);
+        this.c.metrics.queueDepth(this.queue.size);
+        this.checkIdle();
+        return;
+      }
+      default:
+        this.respondRaw(conn, 0, ZERO_DIGEST, 'bad_request', undefined, { code: 'protocol.unexpected_message', message: `a client does not send ${msg.t} messages`, context: {} }, Date.now());
+    }
+  }
+
+  private onRequest(conn: Conn, req: RequestMessage): void {
+    const now = Date.now();
+    this.stats.requests++;
+    const reqDigest = requestDigest(req);
+    const job: Job = { conn, req, reqDigest, priority: 0, received: now, deadline: now + Math.min(req.timeoutMs, this.options.maxTimeoutMs), done: false };
+    const hotkey = conn.hotkey as string;
+    const reject = (status: StatusName, code: string, message: string, context: Record<string, unknown> = {}) => {
+      this.respondRaw(conn, req.id, reqDigest, status, undefined, { code, message, context }, now);
+    };
+    if (this.draining) return reject('shutting_down', 'shutting_down', 'the miner is shutting down');
+    if (conn.pending.has(req.id)) return reject('bad_request', 'duplicate_id', 'a request with this id is already in flight');
+    if (conn.pending.size >= this.options.maxInFlightPerConnection) {
+      return reject('overloaded', 'too_many_in_flight', 'too many requests in flight on this connection', { limit: this.options.maxInFlightPerConnection });
+    }
+    const decision = this.c.policy.check(hotkey);
+    if (!decision.allow) return reject('blacklisted', decision.code, decision.reason);
+    if (!this.rate.allow(hotkey, now)) return reject('rate_limited', 'rate_limited', 'rate limit exceeded', { perSec: this.options.rateLimitPerSec, burst: this.options.rateLimitBurst });
+    const syn = this.c.handler.synapses;
+    if (syn && !syn.includes(req.synapse)) return reject('unknown_synapse', 'unknown_synapse', `no handler for synapse ${req.synapse}`, { synapse: req.synapse, known: syn });
+    job.priority = decision.priority;
+    conn.pending.set(req.id, job);
+    if (this.running < this.options.concurrency) {
+      this.startJob(job);
+      return;
+    }
+    const r = this.queue.push(job, job.priority);
+    if (!r.accepted) {
+      conn.pending.delete(req.id);
+      return reject('overloaded', 'queue_full', 'the miner is busy', { queue: this.options.maxQueue });
+    }
+    if (r.evicted) {
+      const ev = r.evicted;
+      ev.conn.pending.delete(ev.req.id);
+      this.respond(ev, 'overloaded', undefined, { code: 'evicted', message: 'dropped for a higher-priority request', context: {} });
+    }
+    this.c.metrics.queueDepth(this.queue.size);
+  }
+
+  private startJob(job: Job): void {
+    const now = Date.now();
+    if (now >= job.deadline) {
+      job.conn.pending.delete(job.req.id);
+      this.respond(job, 'timeout', undefined, { code: 'deadline_expired', message: 'the deadline passed before work started', context: { waitedMs: now - job.received } });
+      return;
+    }
+    this.running++;
+    const ac = new AbortController();
+    job.ac = ac;
+    const timer = setTimeout(() => ac.abort(new SubnetError('deadline_expired', 'deadline passed')), job.deadline - now);
+    const t0 = performance.now();
+    const req = job.req;
+    const ctx = { hotkey: job.conn.hotkey as string, signal: ac.signal, deadline: job.deadline, runner: this.c.runner, log: this.log };
+    let work: Promise<ForwardResult>;
+    try {
+      work = Promise.resolve(this.c.handler.forward({ id: req.id, synapse: req.synapse, tensors: req.body.tensors, meta: req.body.meta }, ctx));
+    } catch (err) {
+      work = Promise.reject(err);
+    }
+    const onAbort = () => {
+      if (job.done) return;
+      job.conn.pending.delete(req.id);
+      this.respond(job, 'timeout', undefined, { code: 'deadline_expired', message: 'the deadline passed while working', context: {} });
+    };
+    ac.signal.addEventListener('abort', onAbort, { once: true });
+    work
+      .then(
+        (res) => {
+          this.c.metrics.modelSeconds((performance.now() - t0) / 1000);
+          if (job.done) return;
+          job.conn.pending.delete(req.id);
+          const body: Body = { tensors: res?.tensors ?? {}, meta: jsonSafe(res?.meta ?? {}) as Meta };
+          this.respond(job, 'ok', body, undefined);
+        },
+        (err: unknown) => {
+          if (job.done) return;
+          job.conn.pending.delete(req.id);
+          const { status, error } = errorToResponse(err);
+          if (status === 'internal') this.log.warn('handler failed', { id: req.id, synapse: req.synapse, err: errorMessage(err) });
+          this.respond(job, status, undefined, error);
+        },
+      )
+      .finally(() => {
+        clearTimeout(timer);
+        ac.signal.removeEventListener('abort', onAbort);
+        this.running--;
+        this.pump();
+      });
+  }
+
+  private pump(): void {
+    while (this.running < this.options.concurrency && this.queue.size > 0) {
+      const job = this.queue.pop() as Job;
+      if (job.done || job.conn.closingAt !== undefined) continue;
+      this.startJob(job);
+    }
+    this.c.metrics.queueDepth(this.queue.size);
+    this.checkIdle();
+  }
+
+  private checkIdle(): void {
+    if (this.running === 0 && this.queue.size === 0) {
+      this.batcher.flushSoon();
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  private respond(job: Job, status: StatusName, body: Body | undefined, error: WireError | undefined): void {
+    if (job.done) return;
+    job.done = true;
+    this.respondRaw(job.conn, job.req.id, job.reqDigest, status, body, error, job.received);
+  }
+
+  private respondRaw(conn: Conn, id: number, reqDigest: Uint8Array, status: StatusName, body: Body | undefined, error: WireError | undefined, received: number): void {
+    const msg: ResponseMessage = { t: 'response', id, status: Status[status], requestDigest: reqDigest };
+    if (body) msg.body = body;
+    if (error) msg.error = error;
+    this.c.metrics.request(status, (Date.now() - received) / 1000);
+    if (!this.send(conn, msg)) return;
+    this.stats.responses++;
+    const session = conn.session as Session;
+    this.batcher.add(conn, id, leafHash(session.id, session.remotePublicKey, responseDigest(reqDigest, msg)));
+    if (this.running === 0 && this.queue.size === 0) this.batcher.flushSoon();
+  }
+}
+
+export { statusName };

@@ -1,0 +1,5 @@
+/** The validator's client (dendrite): an authenticated connection pool over shared/protocol. */
+export * from './interface';
+export * from './options';
+export * from './connection';
+export * from './pool';

@@ -1,0 +1,35 @@
+/** Client pool settings with safe defaults (the CLI takes its defaults from here). */
+export interface ClientOptions {
+  /** default per-request timeout (connect + handshake + answer) */
+  timeoutMs: number;
+  /** targets queried at once by one query() */
+  maxConcurrency: number;
+  /** reconnect backoff after a failed connect: initial delay, doubling up to maxMs (±20 % jitter) */
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+  /** largest message accepted from a miner */
+  maxPayload: number;
+  /** accepted clock difference in the handshake */
+  handshakeSkewMs: number;
+  /** verify the miner's sr25519 signature on each proof batch (once per batch, ~2 ms) */
+  verifyProofSignatures: boolean;
+  /** after an answer, wait at most this long for its signed proof */
+  proofWaitMs: number;
+  /** requests in flight per connection (more get status "error", code too_many_in_flight, locally) */
+  maxInFlightPerConnection: number;
+  /** connections kept open at once (least recently used closed first) */
+  maxConnections: number;
+}
+
+export const defaultClientOptions: Readonly<ClientOptions> = Object.freeze({
+  timeoutMs: 12_000,
+  maxConcurrency: 64,
+  backoffInitialMs: 250,
+  backoffMaxMs: 30_000,
+  maxPayload: 64 * 1024 * 1024,
+  handshakeSkewMs: 30_000,
+  verifyProofSignatures: true,
+  proofWaitMs: 2_000,
+  maxInFlightPerConnection: 1024,
+  maxConnections: 1024,
+});

@@ -1,0 +1,188 @@
+/**
+ * The validator's client pool (bittensor's dendrite): one authenticated connection per miner
+ * (keyed by expected hotkey + endpoint), reconnect with exponential backoff, fan-out with
+ * bounded concurrency, per-request timeouts. query() resolves to exactly one result per target,
+ * in order; nothing throws, nothing hangs; close() releases every socket and timer.
+ */
+import { SubnetError, errorMessage } from '../../shared/errors';
+import type { Keypair } from '../../shared/keys/interface';
+import { nullLogger, type Logger } from '../../shared/logger';
+import { MinerConnection } from './connection';
+import type { QueryRequest, QueryResult, Target } from './interface';
+import { defaultClientOptions, type ClientOptions } from './options';
+
+export interface ClientComponents {
+  keypair: Keypair;
+  logger?: Logger;
+}
+
+interface Slot {
+  conn?: MinerConnection;
+  connecting?: Promise<MinerConnection>;
+  failures: number;
+  nextAttemptAt: number;
+  lastError?: SubnetError;
+}
+
+export function targetKey(t: Target): string {
+  return `${t.hotkey ?? '*'}@${t.endpoint}`;
+}
+
+export class ClientPool {
+  readonly options: Readonly<ClientOptions>;
+  private readonly keypair: Keypair;
+  private readonly log: Logger;
+  private readonly slots = new Map<string, Slot>();
+  private closed = false;
+
+  constructor(components: ClientComponents, options: Partial<ClientOptions> = {}) {
+    this.options = Object.freeze({ ...defaultClientOptions, ...options });
+    this.keypair = components.keypair;
+    this.log = components.logger ?? nullLogger;
+  }
+
+  /** open connections */
+  get size(): number {
+    let n = 0;
+    for (const s of this.slots.values()) if (s.conn?.isOpen) n++;
+    return n;
+  }
+
+  /** Queries every target; results[i] belongs to targets[i]. */
+  async query(targets: readonly Target[], request: QueryRequest, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<QueryResult[]> {
+    const results: QueryResult[] = new Array<QueryResult>(targets.length);
+    let next = 0;
+    const worker = async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= targets.length) return;
+        results[i] = await this.request(targets[i], request, opts);
+      }
+    };
+    const n = Math.max(1, Math.min(this.options.maxConcurrency, targets.length));
+    await Promise.all(Array.from({ length: n }, worker));
+    return results;
+  }
+
+  /** One request to one target (connecting if needed). Never rejects. */
+  async request(target: Target, request: QueryRequest, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<QueryResult> {
+    const t0 = performance.now();
+    const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs;
+    const fail = (status: string, code: string, message: string, context: Record<string, unknown> = {}, hotkey?: string): QueryResult => ({
+      target,
+      status,
+      code: null,
+      latencyMs: performance.now() - t0,
+      hotkey,
+      error: { code, message, context },
+      proof: null,
+    });
+    if (this.closed) return fail('error', 'pool_closed', 'the client pool is closed');
+    if (opts.signal?.aborted) return fail('aborted', 'aborted', 'aborted by the caller');
+    let conn: MinerConnection;
+    try {
+      conn = await this.connection(target, timeoutMs, opts.signal);
+    } catch (err) {
+      const e = err instanceof SubnetError ? err : new SubnetError('error', errorMessage(err));
+      const status = e.code === 'unreachable' || e.code === 'backoff' ? 'unreachable' : e.code === 'timeout' ? 'timeout' : e.code === 'aborted' ? 'aborted' : 'error';
+      return fail(status, e.code, e.message, e.context);
+    }
+    try {
+      return await conn.request(request, { timeoutMs, signal: opts.signal, t0 });
+    } catch (err) {
+      return fail('error', 'internal', errorMessage(err));
+    }
+  }
+
+  private async connection(target: Target, timeoutMs: number, signal?: AbortSignal): Promise<MinerConnection> {
+    const key = targetKey(target);
+    let slot = this.slots.get(key);
+    if (!slot) {
+      slot = { failures: 0, nextAttemptAt: 0 };
+      this.slots.set(key, slot);
+    }
+    if (slot.conn?.isOpen) return slot.conn;
+    if (slot.conn) slot.conn = undefined; // closed by the miner: reconnect
+    if (!slot.connecting) {
+      const now = Date.now();
+      if (now < slot.nextAttemptAt) {
+        throw new SubnetError('backoff', `not retrying yet after: ${slot.lastError?.message ?? 'connect failure'}`, {
+          retryInMs: slot.nextAttemptAt - now,
+          lastError: slot.lastError?.code,
+        });
+      }
+      this.evictIfFull(key);
+      const s = slot;
+      const conn = new MinerConnection(target, this.keypair, this.options);
+      // the connect attempt is bounded by its own timeout, not by the first caller's signal
+      s.connecting = conn
+        .connect(AbortSignal.timeout(timeoutMs))
+        .then(() => {
+          s.failures = 0;
+          s.conn = conn;
+          s.lastError = undefined;
+          if (this.closed) void conn.close();
+          return conn;
+        })
+        .catch((err: unknown) => {
+          const e = err instanceof SubnetError ? err : new SubnetError('error', errorMessage(err));
+          s.failures++;
+          const delay = Math.min(this.options.backoffMaxMs, this.options.backoffInitialMs * 2 ** (s.failures - 1)) * (0.8 + 0.4 * Math.random());
+          s.nextAttemptAt = Date.now() + delay;
+          s.lastError = e;
+          this.log.debug('connect failed', { endpoint: target.endpoint, code: e.code, failures: s.failures, retryInMs: Math.round(delay) });
+          throw e;
+        })
+        .finally(() => {
+          s.connecting = undefined;
+        });
+    }
+    return raceSignal(slot.connecting as Promise<MinerConnection>, signal);
+  }
+
+  private evictIfFull(keep: string): void {
+    let open = 0;
+    let lru: [string, Slot] | undefined;
+    for (const e of this.slots) {
+      if (e[1].conn?.isOpen) {
+        open++;
+        if (e[1].conn.inFlight === 0 && (!lru || e[1].conn.lastUsed < (lru[1].conn as MinerConnection).lastUsed)) lru = e;
+      } else if (e[0] !== keep && !e[1].connecting && e[1].failures === 0) this.slots.delete(e[0]);
+    }
+    if (open >= this.options.maxConnections && lru) {
+      void lru[1].conn?.close();
+      this.slots.delete(lru[0]);
+    }
+  }
+
+  /** Closes every connection; later queries return status "error" (pool_closed). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const waits: Promise<unknown>[] = [];
+    for (const s of this.slots.values()) {
+      if (s.conn) waits.push(s.conn.close());
+      if (s.connecting) waits.push(s.connecting.then((c) => c.close()).catch(() => undefined));
+    }
+    this.slots.clear();
+    await Promise.all(waits);
+  }
+}
+
+function raceSignal<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(new SubnetError('aborted', 'aborted by the caller'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new SubnetError('aborted', 'aborted by the caller'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
