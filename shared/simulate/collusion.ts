@@ -3,8 +3,9 @@
  * colluding validators (holding f of the validator stake) put all their weight on one garbage
  * miner (the cheater, the last uid); honest validators weight every miner by its seeded quality
  * with noise (the cheater scores 0). The result is the cheater's share of incentive in the last
- * epoch. Every point uses the same qualities, stake shapes and noise draws, so points differ only
- * in f.
+ * epoch. With `defect_epoch` > 0 the colluders evaluate honestly until then (bonds built up
+ * honestly), so the run also shows how fast their dividends move after they defect. Every point
+ * uses the same qualities, stake shapes and noise draws, so points differ only in f.
  */
 import { Progress, range, settingsSummary } from './common';
 import type { SimulateComponents, SimulateRunOptions } from './interface';
@@ -40,8 +41,8 @@ export function runCollusion(sc: CollusionScenario, comps: SimulateComponents, o
     for (let e = 0; e < sc.epochs; e++) {
       progress.check();
       for (let i = 0; i < V; i++) {
-        if (i < k) chain.setWeights(i, [[cheater, 65535]]);
-        else chain.setWeights(i, scoresToU16Row(miners, honestScores(noise, qualities, sc.noise)));
+        const row = scoresToU16Row(miners, honestScores(noise, qualities, sc.noise));
+        chain.setWeights(i, i < k && e >= sc.defect_epoch ? [[cheater, 65535]] : row);
       }
       const out = chain.runEpoch();
       cheaterShare.push(shareOf(out.incentive, [cheater]));
@@ -49,6 +50,8 @@ export function runCollusion(sc: CollusionScenario, comps: SimulateComponents, o
       progress.tick();
     }
     const last = sc.epochs - 1;
+    const d = sc.defect_epoch;
+    const before = d > 0 ? colluderDiv[d - 1] : 0;
     const vstake = validators.reduce((a, i) => a + stake[i], 0);
     points.push({
       colluding_stake: f,
@@ -56,8 +59,8 @@ export function runCollusion(sc: CollusionScenario, comps: SimulateComponents, o
       actual_colluding_stake: vstake > 0 ? colluders.reduce((a, i) => a + stake[i], 0) / vstake : 0,
       colluders: k,
       colluder_dividend_share: colluderDiv[last],
-      dividend_epochs_to_50: epochsToReach(colluderDiv, 0, 0, colluderDiv[last], 0.5),
-      dividend_epochs_to_90: epochsToReach(colluderDiv, 0, 0, colluderDiv[last], 0.9),
+      dividend_epochs_to_50: epochsToReach(colluderDiv, d, before, colluderDiv[last], 0.5),
+      dividend_epochs_to_90: epochsToReach(colluderDiv, d, before, colluderDiv[last], 0.9),
       cheater_share_series: cheaterShare,
       colluder_dividend_series: colluderDiv,
     });

@@ -26,7 +26,11 @@ export interface CollusionPoint {
   colluders: number;
   /** colluders' share of total dividends in the last epoch */
   colluder_dividend_share: number;
-  /** epochs until the colluders' dividend share covered 50% / 90% of its move from epoch 1 to the last epoch */
+  /**
+   * epochs after the colluders start colluding (epoch 0, or defect_epoch) until their dividend
+   * share covered 50% / 90% of its move from the level before (0, or the last honest epoch's) to
+   * the last epoch's
+   */
   dividend_epochs_to_50: number | null;
   dividend_epochs_to_90: number | null;
   /** per epoch */

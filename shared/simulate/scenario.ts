@@ -42,6 +42,8 @@ export interface ScenarioBase {
 export interface CollusionScenario extends ScenarioBase {
   kind: 'collusion';
   colluding_stake: number[];
+  /** colluders evaluate honestly before this epoch (0 = collude from the start) */
+  defect_epoch: number;
 }
 export interface WeightCopyingScenario extends ScenarioBase {
   kind: 'weight-copying';
@@ -67,7 +69,7 @@ const COMMON_FIELDS = [
   'max_allowed_validators', 'rao_emission', 'noise', 'stake_sigma', 'quality_min',
 ];
 const KIND_FIELDS: Record<ScenarioKind, string[]> = {
-  collusion: ['colluding_stake'],
+  collusion: ['colluding_stake', 'defect_epoch'],
   'weight-copying': ['copy_delays', 'quality_drift'],
   inactive: ['inactive_stake', 'stop_epoch', 'quality_drift'],
   flipping: ['flippers', 'flip_every'],
@@ -222,7 +224,8 @@ export function validateScenario(raw: unknown): Scenario {
         if (i >= 0) throw badScenario('validators', `must be >= 2 to split stake ${colluding_stake[i]} between colluding and honest validators`);
       }
       if (miners < 2) throw badScenario('miners', 'collusion needs >= 2 miners (one cheater and at least one honest miner)');
-      return { ...base, kind, colluding_stake };
+      const defect_epoch = int(o, 'defect_epoch', 0, Math.max(0, epochs - 1), 0);
+      return { ...base, kind, colluding_stake, defect_epoch };
     }
     case 'weight-copying': {
       if (validators < 3) throw badScenario('validators', 'weight-copying needs >= 3 validators (a copier, its honest twin and at least one more honest validator)');

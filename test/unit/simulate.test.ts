@@ -77,6 +77,7 @@ describe('scenario validation', () => {
     ['uids above the limit', { ...base, validators: 4000, miners: 200 }, 'miners'],
     ['liquid_alpha low > high', { ...base, liquid_alpha: { alpha_low: 60000, alpha_high: 50000 } }, 'liquid_alpha.alpha_low'],
     ['tempo 0', { ...base, tempo: 0 }, 'tempo'],
+    ['defect_epoch beyond the run', { ...base, defect_epoch: 8 }, 'defect_epoch'],
     ['weight-copying with 2 validators', { ...base, kind: 'weight-copying', colluding_stake: undefined, validators: 2 }, 'validators'],
     ['copy_delays negative', { ...base, kind: 'weight-copying', colluding_stake: undefined, copy_delays: [0, -1] }, 'copy_delays[1]'],
     ['inactive_stake 1', { ...base, kind: 'inactive', colluding_stake: undefined, inactive_stake: 1 }, 'inactive_stake'],
@@ -201,6 +202,21 @@ describe('collusion (real yumaEpoch)', () => {
     expect(at(0.75)).toBe(0);
     expect(at(0.85)).toBe(1);
     expect(r.breaks_at).toBe(0.85);
+  });
+
+  it('colluders that defect after honest epochs lose their dividends at the bond EMA pace below kappa, at once above it', () => {
+    for (const yuma3 of [false, true]) {
+      const r = collusion({ yuma3, epochs: 50, defect_epoch: 20, colluding_stake: [0.3, 0.7] });
+      const [below, above] = r.points;
+      expect(below.colluder_dividend_series[19]).toBeGreaterThan(0.2); // honest so far: dividends ~ stake
+      expect(below.colluder_dividend_share).toBeLessThan(0.02);
+      expect(below.dividend_epochs_to_50).toBeGreaterThanOrEqual(5);
+      expect(below.dividend_epochs_to_50).toBeLessThanOrEqual(12);
+      expect(above.colluder_dividend_share).toBe(1);
+      expect(above.dividend_epochs_to_50).toBe(1);
+      expect(above.cheater_share_series[19]).toBe(0);
+      expect(above.cheater_share_series[20]).toBe(1);
+    }
   });
 
   it('--json form has exactly the acceptance keys', () => {
