@@ -147,7 +147,7 @@ export function alpha_sigmoid(c: number, w: number, b: number, low: number, high
  * only if reach_p <= idx_p. For rows sorted by uid that is simply the row's entry at j; for an
  * unsorted row (vector edge_24) some entries are never seen, exactly as on chain.
  */
-function liquidAlphaLookup(
+export function liquidAlphaLookup(
   wb: Csr,
   bonds: Csr,
   consensus: Float64Array,

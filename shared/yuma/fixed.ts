@@ -33,7 +33,7 @@ function rangeError(op: string, a: number | bigint, b: number | bigint): never {
 /** I32F32 a*b (bits), floor toward -inf: exact. */
 export function mul(a: number, b: number): number {
   const p = a * b;
-  if (p < TWO53 && p > -TWO53) return Math.floor(p / TWO32);
+  if (p < TWO53 && p > -TWO53) return Math.floor(p / TWO32) + 0; // + 0 turns -0 into 0
   let x = a;
   let y = b;
   if (Math.abs(x) > Math.abs(y)) {
@@ -165,7 +165,7 @@ export function div(a: number, b: number): number {
     r = r2;
     bits -= s;
   }
-  return neg ? -q : q;
+  return neg && q !== 0 ? -q : q;
 }
 
 function divBig(a: number, b: number): number {
