@@ -147,3 +147,51 @@ describe('validateEpochInput', () => {
     for (let i = 0; i < 100; i++) expect(a.next()).toBe(b.next());
   });
 });
+
+describe('yumaEpoch on arbitrary valid inputs (extreme hyperparameters)', () => {
+  const arbInput = fc.integer({ min: 1, max: 9 }).chain((n) => {
+    const u64small = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }));
+    const row = fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: n + 3 }), fc.oneof(fc.constant(0), fc.constant(65535), fc.integer({ min: 0, max: 65535 }))), { selector: (e) => e[0], maxLength: n + 2 });
+    const vec = <T>(a: fc.Arbitrary<T>) => fc.array(a, { minLength: n, maxLength: n });
+    return fc.record({
+      n: fc.constant(n),
+      current_block: fc.integer({ min: 0, max: 10000 }),
+      activity_cutoff: fc.integer({ min: 0, max: 6000 }),
+      kappa_u16: fc.oneof(fc.constant(0), fc.constant(65535), fc.integer({ min: 0, max: 65535 })),
+      bonds_moving_average: fc.oneof(fc.constant(900000), fc.constant(0), fc.constant(1000000), fc.integer({ min: 0, max: 5_000_000 })),
+      liquid_alpha: fc.option(fc.record({ alpha_low: fc.integer({ min: 0, max: 65535 }), alpha_high: fc.integer({ min: 0, max: 65535 }), alpha_sigmoid_steepness: fc.integer({ min: -32768, max: 32767 }) })),
+      yuma3: fc.boolean(),
+      stake: vec(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2 ** 50 }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }))),
+      validator_permit: vec(fc.boolean()),
+      last_update: vec(fc.integer({ min: 0, max: 10000 })),
+      block_at_registration: vec(fc.integer({ min: 0, max: 10000 })),
+      weights: vec(row),
+      bonds: vec(row),
+      rao_emission: u64small,
+      tempo: fc.integer({ min: 0, max: 65535 }),
+      last_mechanism_step_block: fc.integer({ min: 0, max: 10000 }),
+      bonds_penalty_u16: fc.oneof(fc.constant(0), fc.constant(65535), fc.integer({ min: 0, max: 65535 })),
+      max_allowed_validators: fc.integer({ min: 0, max: 12 }),
+      stake_threshold: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2 ** 52 })),
+      owner_uid: fc.option(fc.integer({ min: 0, max: n + 1 })),
+      tao_stake: fc.option(vec(fc.integer({ min: 0, max: 2 ** 52 }))),
+      tao_weight: fc.oneof(fc.constant('0'), fc.constant('18446744073709551615'), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map(String)),
+      commit_reveal: fc.option(fc.record({ commit_block: vec(fc.option(fc.integer({ min: 0, max: 10000 }))) })),
+    });
+  });
+  test('never throws; outputs in range; emissions within rao', () => {
+    fc.assert(
+      fc.property(arbInput, (raw) => {
+        const input = validateEpochInput(raw);
+        const out = yumaEpoch(input);
+        const total = (a: number[]) => a.reduce((s, x) => s + x, 0);
+        expect(total(out.server_emission) + total(out.validator_emission)).toBeLessThanOrEqual(input.rao_emission);
+        for (const f of ['rank', 'trust', 'consensus', 'incentive', 'dividends', 'validator_trust', 'pruning_scores', 'stake_weight'] as const) {
+          for (const u of out[f]) expect(Number.isInteger(u) && u >= 0 && u <= 65535).toBe(true);
+        }
+        for (const row of out.bonds) for (const [j, v] of row) expect(j < input.n && v >= 0 && v <= 65535).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
