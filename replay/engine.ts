@@ -10,6 +10,7 @@
 import { SubnetError } from '../shared/errors';
 import type { EpochLog, LoggedQuery, LoggedStep } from '../shared/log/interface';
 import { decodeTensors } from '../shared/log/tensors';
+import { emaUpdate } from '../shared/scoring/ema';
 import { guardedScoreBatch } from '../shared/scoring/guard';
 import type { ScoreChallenge, ScoreItem, ScoreTensors, Scorer } from '../shared/scoring/interface';
 import { toScoreTensors } from '../shared/scoring/tensor';
@@ -87,22 +88,37 @@ function grow(a: Float64Array, n: number): Float64Array {
   return b;
 }
 
-/** Re-scores one step's answers; null when the step's challenge or reference was not kept (pruned). */
+/** The challenge inputs of a step: as logged, or regenerated from the seed on first access (validators keep them only with keepInputs). */
+function challengeOf(g: StepGroup, log: EpochLog): ScoreChallenge {
+  const s = g.step;
+  const base = { task: taskOf(log), seed: s.seed, epoch: s.epoch, step: s.step };
+  if (s.inputs) return { ...base, inputs: toScoreTensors(decodeTensors(s.inputs)) };
+  let cached: ScoreTensors | undefined;
+  const batch = optNumber(log.options, ['batch'], 1);
+  return Object.defineProperty(base, 'inputs', {
+    enumerable: true,
+    get: (): ScoreTensors => {
+      if (!cached) {
+        // the default task's generator (shared/model); loaded only when a scorer reads the inputs
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { generateInputs } = require('../shared/model/generate') as typeof import('../shared/model/generate');
+        cached = toScoreTensors(generateInputs(s.seed, batch));
+      }
+      return cached;
+    },
+  }) as ScoreChallenge;
+}
+
+/** Re-scores one step's answers; null when the step's reference or an answer was not kept (pruned). */
 function rescoreStep(g: StepGroup, log: EpochLog, scorer: Scorer): number[] | null {
   const s = g.step;
-  if (!s.reference || !s.inputs) return null;
+  if (!s.reference) return null;
   const okIdx: number[] = [];
   for (let i = 0; i < g.queries.length; i++) if (g.queries[i].status === 'ok') okIdx.push(i);
   if (okIdx.some((i) => g.queries[i].response === null)) return null;
   const scores = new Array<number>(g.queries.length).fill(0);
   if (okIdx.length === 0) return scores;
-  const challenge: ScoreChallenge = {
-    task: taskOf(log),
-    seed: s.seed,
-    epoch: s.epoch,
-    step: s.step,
-    inputs: toScoreTensors(decodeTensors(s.inputs)),
-  };
+  const challenge = challengeOf(g, log);
   const reference: ScoreTensors = toScoreTensors(decodeTensors(s.reference));
   const timeoutMs = timeoutOf(log);
   const items: ScoreItem[] = okIdx.map((i) => {
@@ -159,6 +175,8 @@ export function replayEpoch(log: EpochLog, comps: Omit<ReplayComponents, 'source
   const alpha = emaAlphaOf(log);
   const scorer = opts.scorer ?? ctx.loggedScorer ?? null;
   let ema: Float64Array = Float64Array.from(log.emaStart);
+  // the hotkey each score belongs to: a uid that changed hands starts again from 0 (validator ScoreBook)
+  const owner: string[] = [...log.hotkeysStart];
   const emaAfterStep = new Map<number, Float64Array>();
   let rescoredAll = scorer !== null;
   const perUidScores: { uid: number; score: number; status: string }[] = [];
@@ -186,7 +204,10 @@ export function replayEpoch(log: EpochLog, comps: Omit<ReplayComponents, 'source
     ema = grow(ema, Math.max(g.step.n, maxUid + 1));
     for (let i = 0; i < uids.length; i++) {
       const u = uids[i];
-      ema[u] = alpha * scores[i] + (1 - alpha) * ema[u];
+      const hk = g.queries[i].hotkey;
+      if (owner[u] !== undefined && owner[u] !== hk) ema[u] = 0;
+      owner[u] = hk;
+      ema[u] = emaUpdate(ema[u], scores[i], alpha);
       perUidScores.push({ uid: u, score: scores[i], status: g.queries[i].status });
     }
     if (!changed) {

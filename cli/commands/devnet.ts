@@ -1,0 +1,140 @@
+import type { Command } from 'commander';
+import { CliError } from '../cliError';
+
+interface DevnetCliOptions {
+  miners?: string;
+  validators?: string;
+  tempo?: string;
+  blockMs?: string;
+  epochs?: string;
+  json?: boolean;
+  scenario?: string;
+  runDir?: string;
+  scorer?: string;
+  timeout?: string;
+  keep?: boolean;
+}
+
+/**
+ * `subnet devnet`: a local chain, a subnet, miners and validators as separate processes.
+ * `npm start` runs it with the defaults.
+ */
+export function register(program: Command): void {
+  program
+    .command('devnet')
+    .description('run a whole subnet on this machine: local chain, miners and validators as separate processes; a live table per epoch')
+    .option('--miners <spec>', 'a count (the default mix repeated) or kinds with counts, e.g. honest=2,noisy,quantised,slow,garbage')
+    .option('--validators <spec>', 'a count (stakes 1000, 500, 250, … TAO) or stakes in TAO, e.g. 1000,400,100')
+    .option('--tempo <blocks>', 'subnet tempo in blocks (an epoch every tempo + 1 blocks)')
+    .option('--block-ms <ms>', 'block interval of the local chain')
+    .option('--epochs <n>', 'stop after n epochs with consensus (default: run until Ctrl-C)')
+    .option('--scenario <file>', 'a JSON scenario file (see examples/devnet/)')
+    .option('--run-dir <dir>', 'folder for wallets, logs and databases (default: a new folder under ./runs/)')
+    .option('--scorer <name|module>', "the validators' scorer")
+    .option('--timeout <ms>', "the validators' query timeout")
+    .option('--json', 'print the final summary as one JSON object on stdout (tables go to stderr)')
+    .action(async (o: DevnetCliOptions) => {
+      const [{ applyScenario, checkDevnetOptions, defaultOptions, parseMiners, parseValidators, parsePositiveInt }, { defaultRunDir }, { SubnetError, errorMessage }] = await Promise.all([
+        import('../../devnet/scenario'),
+        import('../../devnet/runDir'),
+        import('../../shared/errors'),
+      ]);
+      const json = !!o.json;
+      let opts;
+      try {
+        opts = defaultOptions();
+        if (o.scenario) {
+          const { readFileSync } = await import('node:fs');
+          let raw: unknown;
+          try {
+            raw = JSON.parse(readFileSync(o.scenario, 'utf8'));
+          } catch (err) {
+            throw new CliError(`cannot read scenario ${o.scenario}: ${errorMessage(err)}`, 2);
+          }
+          opts = applyScenario(opts, raw);
+        }
+        if (o.miners !== undefined) opts.miners = parseMiners(o.miners);
+        if (o.validators !== undefined) opts.validators = parseValidators(o.validators);
+        if (o.tempo !== undefined) opts.subnet.tempo = parsePositiveInt('--tempo', o.tempo, 2, 65535);
+        if (o.blockMs !== undefined) opts.blockMs = parsePositiveInt('--block-ms', o.blockMs, 10, 60_000);
+        if (o.epochs !== undefined) opts.epochs = parsePositiveInt('--epochs', o.epochs, 1);
+        if (o.scorer !== undefined) opts.validator.scorer = o.scorer;
+        if (o.timeout !== undefined) opts.validator.timeout_ms = parsePositiveInt('--timeout', o.timeout, 1, 600_000);
+        opts.runDir = o.runDir ?? defaultRunDir(process.cwd());
+        checkDevnetOptions(opts);
+      } catch (err) {
+        if (err instanceof SubnetError) throw new CliError(err.message, 2);
+        throw err;
+      }
+      if (o.scorer !== undefined) {
+        const { loadScorer } = await import('../../shared/scoring/loader');
+        try {
+          await loadScorer(o.scorer);
+        } catch (err) {
+          throw new CliError(`${errorMessage(err)}`, 2);
+        }
+      }
+
+      const { Devnet } = await import('../../devnet/devnet');
+      const tableOut = (s: string) => (json ? process.stderr : process.stdout).write(`${s}\n`);
+      const devnet = new Devnet(opts, {
+        sinks: { progress: (l) => process.stderr.write(`${l}\n`), table: tableOut },
+      });
+      const ac = new AbortController();
+      let signalled: string | null = null;
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (signalled) {
+          // a second Ctrl-C: no more waiting
+          devnet.killAllSync();
+          process.exit(130);
+        }
+        signalled = sig;
+        process.stderr.write(`\n${sig}: stopping every child process…\n`);
+        ac.abort(new SubnetError('DEVNET_INTERRUPTED', `interrupted by ${sig}`));
+      };
+      const onExit = () => devnet.killAllSync();
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      process.on('SIGHUP', onSignal);
+      process.on('exit', onExit);
+      let failure: unknown = null;
+      try {
+        await devnet.start({ signal: ac.signal });
+        const target = opts.epochs ?? Number.MAX_SAFE_INTEGER;
+        const last = await devnet.waitForEpochs(target, { signal: ac.signal });
+        if (opts.epochs !== undefined) {
+          const missing = await devnet.waitForValidatorLogs(last.block);
+          if (missing.length) process.stderr.write(`note: ${missing.join(', ')} had not logged the last epoch's prediction yet\n`);
+        }
+      } catch (err) {
+        failure = err;
+      }
+      const summary = devnet.summary();
+      await devnet.stop();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.off('SIGHUP', onSignal);
+      process.off('exit', onExit);
+      const { writeFileSync } = await import('node:fs');
+      try {
+        writeFileSync(devnet.layout.summary, `${JSON.stringify(summary, null, 1)}\n`);
+      } catch {
+        /* the run folder may not exist (bad --run-dir) */
+      }
+      if (signalled) {
+        process.stderr.write(`stopped after ${summary.epochs} epoch(s); run folder ${summary.run_dir}\n`);
+        if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+        process.exitCode = signalled === 'SIGINT' ? 130 : 143;
+        return;
+      }
+      if (failure) {
+        if (failure instanceof SubnetError) throw new CliError(`${failure.message} [${failure.code}] (run folder ${summary.run_dir})`, 1);
+        throw failure;
+      }
+      if (!summary.checks.honest_beats_degraded || !summary.checks.slow_garbage_near_zero) {
+        process.stderr.write(`warning: the expected incentive ordering does not hold: ${JSON.stringify(summary.checks)}\n`);
+      }
+      if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      else process.stdout.write(`${summary.epochs} epoch(s) in ${summary.wall_s} s (first epoch with consensus after ${summary.time_to_first_epoch_s} s); run folder ${summary.run_dir}\n`);
+    });
+}

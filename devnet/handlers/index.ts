@@ -1,0 +1,14 @@
+/** Paths of the devnet's miner handlers (compiled next to this file). */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../shared/paths';
+import * as slow from './slow';
+import * as garbage from './garbage';
+
+export { slow, garbage };
+
+/** The compiled .js of a handler, for `subnet miner --handler FILE`. */
+export function handlerPath(name: 'slow' | 'garbage'): string {
+  const here = join(__dirname, `${name}.js`);
+  return existsSync(here) ? here : join(packageRoot(), 'dist', 'devnet', 'handlers', `${name}.js`);
+}
