@@ -89,7 +89,7 @@ export function normalizeMaxWeight(x: number[], limit: number, float32: boolean)
   const weights = x.slice();
   const values = x.slice().sort((a, b) => a - b);
   const xsum = numpyPairwiseSum(x, float32);
-  if (xsum === 0 || n * limit <= 1) return x.map(() => 1 / n); // np.ones_like(x) / n: same dtype as x
+  if (xsum === 0 || n * limit <= 1) return x.map(() => r(1 / n)); // np.ones_like(x) / n keeps the dtype of x
   const vsum = numpyPairwiseSum(values, float32);
   const estimation = values.map((v) => r(v / vsum));
   let emax = -Infinity;

@@ -167,3 +167,35 @@ describe('vector copy travels with the project', () => {
     if (DIR === SHARED_DIR) expect(copyIndex).toEqual(index);
   });
 });
+
+interface SdkNumpyCase {
+  scores_f32: number[];
+  n: number;
+  min_allowed_weights: number;
+  max_weight_limit: number;
+  exclude_quantile: number;
+  processed_uids: number[];
+  processed_weights: number[];
+  dtype: 'float32' | 'float64';
+  emit_uids: number[];
+  emit_values: number[];
+}
+
+describe('SDK weight functions under numpy (test/spec/vectors/weights/sdk_numpy_cases.json)', () => {
+  // produced by make_sdk_cases.py beside the data: the SDK's own process_weights and
+  // convert_weights_and_uids_for_emit on seeded random scores, numpy 2.4
+  const d = JSON.parse(readFileSync(join(__dirname, 'vectors', 'weights', 'sdk_numpy_cases.json'), 'utf8')) as { cases: SdkNumpyCase[] };
+  test('has cases', () => expect(d.cases.length).toBeGreaterThan(100));
+  test.each(d.cases.map((c, k) => [k, c] as const))('case %i: processed (exact doubles, dtype) and emitted', (_k, c) => {
+    const p = processWeightsForNetuid(c.scores_f32.map((_, i) => i), c.scores_f32, {
+      n: c.n,
+      minAllowedWeights: c.min_allowed_weights,
+      maxWeightLimit: c.max_weight_limit,
+      excludeQuantile: c.exclude_quantile,
+    });
+    expect(p.uids).toEqual(c.processed_uids);
+    expect(p.weights).toEqual(c.processed_weights);
+    expect(p.dtype).toBe(c.dtype);
+    expect(convertWeightsAndUidsForEmit(p.uids, p.weights)).toEqual({ uids: c.emit_uids, weights: c.emit_values });
+  });
+});
