@@ -7,3 +7,4 @@ export { sampleUids, mulberry32 } from './sampler';
 export * from './schedule';
 export * from './snapshot';
 export { systemClock, sleep } from './clock';
+export { ClientPoolAdapter, mapWireResult, endpointOf, type PoolAdapterOptions } from './poolAdapter';
