@@ -1,4 +1,5 @@
 /** Report renderer: structure of each chart kind, escaping, self-containment. */
+import fc from 'fast-check';
 import { boxStats, downsampleMatrix, renderReport, viridis, type Chart, type Report } from '../../shared/report';
 
 function page(charts: Chart[], title = 'r'): string {
@@ -116,6 +117,22 @@ describe('renderReport', () => {
 
   it('rejects an unknown chart kind', () => {
     expect(() => page([{ kind: 'pie' } as unknown as Chart])).toThrow(/unknown chart kind/);
+  });
+});
+
+describe('escaping property', () => {
+  it('no injected markup survives in any text slot', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (a, b) => {
+        const evil = `<img src=x onerror=1>${a}"'&${b}</svg>`;
+        const h = renderReport({
+          title: evil,
+          sections: [{ title: evil, text: evil, charts: [{ kind: 'line', title: evil, series: [{ name: evil, values: [1] }] }, { kind: 'table', columns: [evil], rows: [[evil]] }] }],
+        });
+        return !h.includes('<img') && count(h, /<\/svg>/g) === 1;
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

@@ -17,7 +17,8 @@ import {
 import { jsonResult, formatResult } from '../../shared/simulate/format';
 import { epochsToReach, shareOf } from '../../shared/simulate/metrics';
 import { createRng } from '../../shared/simulate/rng';
-import { initialPermits } from '../../shared/simulate/simChain';
+import { SimChain, initialPermits } from '../../shared/simulate/simChain';
+import type { EpochInput } from '../../shared/yuma/types';
 import { scoresToU16Row } from '../../shared/simulate/weights';
 
 const comps = { yumaEpoch };
@@ -168,6 +169,36 @@ describe('pure parts', () => {
 function collusion(over: Record<string, unknown> = {}): CollusionResult {
   return runScenario(validateScenario({ ...base, ...over }), comps) as CollusionResult;
 }
+
+describe('chain feed-forward (SPEC.md §2)', () => {
+  it('feeds bonds and new permits forward, advances tempo+1 blocks, sets last_update at set_weights', () => {
+    const sc = validateScenario({ ...base, tempo: 99, max_allowed_validators: 2 });
+    const seen: EpochInput[] = [];
+    // records every input and hands it to the real epoch
+    const chain = new SimChain(sc.consensus, [30, 20, 10, 0], (inp) => {
+      seen.push(JSON.parse(JSON.stringify(inp)) as EpochInput);
+      return yumaEpoch(inp);
+    });
+    expect(chain.permits).toEqual([true, true, false, false]);
+    chain.setWeights(0, [[3, 65535]]);
+    chain.setWeights(1, [[3, 65535]]);
+    const o1 = chain.runEpoch();
+    chain.setWeights(1, [[3, 65535]]);
+    const o2 = chain.runEpoch();
+    chain.runEpoch();
+    expect(seen.map((i) => i.current_block)).toEqual([1000, 1100, 1200]);
+    expect(seen.map((i) => i.last_mechanism_step_block)).toEqual([0, 1000, 1100]);
+    expect(seen[0].last_update).toEqual([999, 999, 0, 0]);
+    expect(seen[1].last_update).toEqual([999, 1099, 0, 0]);
+    expect(seen[2].last_update).toEqual([999, 1099, 0, 0]);
+    expect(seen[1].bonds).toEqual(o1.bonds);
+    expect(seen[2].bonds).toEqual(o2.bonds);
+    expect(seen[1].validator_permit).toEqual(o1.new_validator_permit);
+    expect(seen[0].weights[2]).toEqual([]); // validator 2 never set weights
+    expect(o1.bonds[0].length).toBeGreaterThan(0);
+    expect(seen.every((i) => i.n === 4 && i.tempo === 99 && i.kappa_u16 === 32767 && i.commit_reveal === null)).toBe(true);
+  });
+});
 
 describe('collusion (real yumaEpoch)', () => {
   it('same seed -> identical result; another seed -> different honest evaluations', () => {
