@@ -53,6 +53,7 @@ export function validatorArgs(cli: string, chainUrl: string, o: DevnetOptions, v
     '--sample-size', String(o.validator.sample_size),
     '--timeout', String(o.validator.timeout_ms),
     '--alpha', String(o.validator.alpha),
+    '--step-ms', String(o.validator.step_ms),
     '--db', v.db,
   ];
 }

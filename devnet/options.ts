@@ -39,6 +39,8 @@ export interface DevnetValidatorParams {
   sample_size: number;
   timeout_ms: number;
   alpha: number;
+  /** interval between query steps */
+  step_ms: number;
 }
 
 export interface DevnetOptions {
@@ -73,7 +75,7 @@ export const defaultDevnetOptions: DevnetOptions = {
   miners: DEFAULT_MINERS.map((kind) => ({ kind })),
   validators: DEFAULT_VALIDATOR_STAKES_TAO.map((stake_tao) => ({ stake_tao })),
   subnet: { tempo: 10, weights_rate_limit: 1, commit_reveal: false },
-  validator: { scorer: 'closeness', sample_size: 16, timeout_ms: 1000, alpha: 0.3 },
+  validator: { scorer: 'relative-error', sample_size: 0, timeout_ms: 1000, alpha: 0.3, step_ms: 500 },
   blockMs: 200,
   epochs: undefined,
   slowDelayMs: 3000,

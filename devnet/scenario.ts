@@ -81,7 +81,7 @@ const SCENARIO_KEYS = new Set([
   'activity_cutoff', 'bonds_moving_average', 'yuma3', 'max_allowed_validators', 'validator', 'seed', 'slow_delay_ms',
   'netuid',
 ]);
-const VALIDATOR_KEYS = new Set(['scorer', 'sample_size', 'timeout_ms', 'alpha']);
+const VALIDATOR_KEYS = new Set(['scorer', 'sample_size', 'timeout_ms', 'alpha', 'step_ms']);
 
 function num(o: Json, k: string, field: string, min: number, max: number, integer = true): number | undefined {
   if (o[k] === undefined) return undefined;
@@ -177,12 +177,17 @@ export function applyScenario(base: DevnetOptions, raw: unknown): DevnetOptions 
       if (typeof v.scorer !== 'string') throw new SubnetError('DEVNET_BAD_SCENARIO', 'scenario field "validator.scorer" must be a string', { field: 'validator.scorer' });
       out.validator.scorer = v.scorer;
     }
-    const ss = num(v, 'sample_size', 'validator.sample_size', 1, 4096);
+    const ss = num(v, 'sample_size', 'validator.sample_size', 0, 4096);
     if (ss !== undefined) out.validator.sample_size = ss;
     const to = num(v, 'timeout_ms', 'validator.timeout_ms', 1, 600_000);
     if (to !== undefined) out.validator.timeout_ms = to;
     const al = num(v, 'alpha', 'validator.alpha', 0, 1, false);
-    if (al !== undefined) out.validator.alpha = al;
+    if (al !== undefined) {
+      if (al === 0) throw new SubnetError('DEVNET_BAD_SCENARIO', 'scenario field "validator.alpha" must be in (0, 1]', { field: 'validator.alpha' });
+      out.validator.alpha = al;
+    }
+    const sm = num(v, 'step_ms', 'validator.step_ms', 0, 600_000);
+    if (sm !== undefined) out.validator.step_ms = sm;
   }
   return out;
 }
