@@ -29,9 +29,6 @@ import {
   interpolate_sparse,
   is_topk_nonzero,
   is_zero,
-  mask_diag_sparse,
-  mask_diag_sparse_except_index,
-  mask_rows_sparse,
   mat_ema_alpha_sparse,
   mat_ema_sparse,
   mat_vec_mul_sparse,
@@ -40,7 +37,6 @@ import {
   row_hadamard_sparse,
   row_sum_sparse,
   scalar_vec_mask_sparse_matrix,
-  vec_mask_sparse_matrix,
   vec_max_upscale_to_u16,
   vec_mul,
   weighted_median_col_sparse,
@@ -80,6 +76,43 @@ export function stakeWeights(input: EpochInput): Float64Array {
     out[i] = Number(s >> 32n); // I64F64 -> I32F32 floors
   }
   return out;
+}
+
+/** The stored weight rows as a Csr of raw u16, with every epoch mask applied (see caller). */
+function maskedWeights(
+  rows: readonly SparseRowU16[],
+  n: number,
+  forbids: readonly boolean[],
+  owner: number | null,
+  lastUpdate: readonly number[],
+  reg: readonly number[],
+  commitBlock: readonly (number | null)[] | null,
+): Csr {
+  let nnz = 0;
+  for (let i = 0; i < n; i++) if (!forbids[i]) nnz += rows[i].length;
+  const m = csrEmpty(n, nnz);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    if (!forbids[i]) {
+      const lu = lastUpdate[i];
+      const cbi = commitBlock ? (commitBlock[i] ?? Infinity) : Infinity;
+      const row = rows[i];
+      for (let t = 0; t < row.length; t++) {
+        const e = row[t];
+        const j = e[0];
+        if (j >= n) continue;
+        if (j === i && !(owner === i)) continue;
+        const r = reg[j];
+        if (lu <= r) continue;
+        if (cbi < r) continue;
+        m.col[k] = j;
+        m.val[k] = e[1];
+        k++;
+      }
+    }
+    m.ptr[i + 1] = k;
+  }
+  return m;
 }
 
 /** Raw u16 weight rows (j < n) with row normalisation done exactly on the integers. */
@@ -272,14 +305,12 @@ export function epoch_mechanism(input: EpochInput): EpochOutput {
   inplace_normalize(activeStake);
 
   // == Weights ==  (raw u16 until normalised)
-  let weights = csrFromRows(input.weights, (j) => j < n, (v) => v);
-  weights = mask_rows_sparse(forbids, weights);
-  weights = owner !== null ? mask_diag_sparse_except_index(weights, owner) : mask_diag_sparse(weights);
-  weights = vec_mask_sparse_matrix(weights, lastUpdate, reg, (updated, registered) => updated <= registered);
-  if (input.commit_reveal) {
-    const cb = input.commit_reveal.commit_block.map((x) => (x === null ? Infinity : x));
-    weights = vec_mask_sparse_matrix(weights, cb, reg, (c, r) => c < r);
-  }
+  // One pass doing, in the Rust order (each a filter, so fusing them changes nothing):
+  //   get_weights_sparse (j < n) -> mask_rows_sparse(validator_forbids) ->
+  //   mask_diag_sparse[_except_index(owner)] -> vec_mask_sparse_matrix(last_update <= registered)
+  //   -> commit-reveal vec_mask_sparse_matrix(commit_block < registered)
+  const cb = input.commit_reveal ? input.commit_reveal.commit_block : null;
+  const weights = maskedWeights(input.weights, n, forbids, owner, lastUpdate, reg, cb);
   rowNormalizeU16(weights);
 
   // legacy: preranks on the unclipped weights

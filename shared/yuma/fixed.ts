@@ -272,6 +272,8 @@ export function expSafeSmall(xBits: number): number {
   let result = op + TWO32;
   let term = op;
   for (let i = 2; i < 32; i++) {
+    // once a term is 0 every later term is 0 too (0*op = 0, 0/i = 0): the sum is final
+    if (term === 0) break;
     term = mul(term, op);
     // (term << 32) / (i << 32) truncating; term >= 0 so this is floor(term / i)
     let q = Math.floor(term / i);
