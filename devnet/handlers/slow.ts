@@ -28,7 +28,7 @@ export async function forward(req: ForwardRequest, ctx: ForwardContext): Promise
   // sleep past the deadline: the miner's own deadline handling ends the request, as a slow
   // network or an overloaded GPU would
   await sleep(slowDelayMs(), ctx.signal);
-  if (!ctx.runner) return {};
+  if (!ctx.runner || ctx.signal.aborted) return {};
   return { tensors: await ctx.runner.run(req.tensors) };
 }
 
