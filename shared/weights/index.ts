@@ -143,7 +143,11 @@ export function processWeightsForNetuid(
   if (nzW.length < hyper.minAllowedWeights) {
     // np.ones(n, int64) * 1e-5 is float64; the float32 non-zero weights are added on top
     const full = new Array<number>(n).fill(1e-5);
-    for (let k = 0; k < nzIdx.length; k++) full[nzIdx[k]] += nzW[k];
+    for (let k = 0; k < nzIdx.length; k++) {
+      // the SDK indexes the n-long array by position (numpy raises IndexError past n)
+      if (nzIdx[k] >= n) throw new SubnetError('WEIGHTS_INVALID', `weight position ${nzIdx[k]} is outside the ${n} neurons`, { field: 'weights' });
+      full[nzIdx[k]] += nzW[k];
+    }
     const normalized = normalizeMaxWeight(full, hyper.maxWeightLimit, false);
     return { uids: Array.from({ length: normalized.length }, (_, i) => i), weights: normalized, dtype: 'float64' };
   }
