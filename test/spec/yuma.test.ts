@@ -159,6 +159,12 @@ describe('set_weights vectors', () => {
 });
 
 describe('vector copy travels with the project', () => {
+  test('test/spec/vectors holds only known folders', () => {
+    // a new folder needs a runner; an unknown one fails here rather than going untested
+    expect(readdirSync(join(__dirname, 'vectors')).sort()).toEqual(['weights', 'yuma']);
+    expect(readdirSync(join(__dirname, 'vectors', 'weights')).sort()).toEqual(['make_sdk_cases.py', 'sdk_numpy_cases.json']);
+  });
+
   test('test/spec/vectors/yuma matches its own index (and ../shared when present)', () => {
     const copyIndex = JSON.parse(readFileSync(join(COPY_DIR, 'index.json'), 'utf8')) as Index;
     for (const c of [...copyIndex.cases, ...copyIndex.aux]) {
