@@ -6,6 +6,7 @@
  */
 import type { Keypair } from '../shared/keys/interface';
 import { merkleLevels, merklePath, proofSigMessage } from '../shared/protocol/proof';
+import { fastSigner } from '../shared/protocol/sr25519';
 import type { ProofMessage } from '../shared/protocol/types';
 
 export interface ProofSink {
@@ -66,7 +67,7 @@ export class ProofBatcher {
     const levels = merkleLevels(items.map((i) => i.leaf));
     const root = levels[levels.length - 1][0];
     const ts = this.now();
-    const signature = this.keypair.sign(proofSigMessage(this.keypair.publicKey, root, items.length, ts));
+    const signature = fastSigner(this.keypair)(proofSigMessage(this.keypair.publicKey, root, items.length, ts));
     this.signatures++;
     const bySink = new Map<ProofSink, ProofMessage['items']>();
     items.forEach((it, index) => {

@@ -18,7 +18,8 @@
  */
 import { createHash, createPublicKey, createSecretKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import { Packr, Unpackr } from 'msgpackr';
-import { cryptoWaitReady, encodeAddress, sr25519Verify } from '@polkadot/util-crypto';
+import { encodeAddress } from '@polkadot/util-crypto';
+import { fastSigner, sigVerify } from './sr25519';
 import type { Keypair } from '../keys/interface';
 import { Close } from './codes';
 import { ProtocolError } from './errors';
@@ -37,10 +38,6 @@ export interface HandshakeOptions {
 
 export const defaultHandshakeOptions = { skewMs: 30_000 };
 
-/** sr25519 needs its wasm loaded once per process before any handshake. */
-export async function protocolReady(): Promise<void> {
-  await cryptoWaitReady();
-}
 
 const packr = new Packr({ useRecords: false });
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
@@ -117,13 +114,7 @@ export function clientSigMessage(th: Uint8Array, serverSig: Uint8Array): Buffer 
   return Buffer.concat([Buffer.from(`${PROTOCOL_LABEL} client`), th, serverSig]);
 }
 
-function verifySig(message: Uint8Array, sig: Uint8Array, pub: Uint8Array): boolean {
-  try {
-    return sr25519Verify(message, sig, pub);
-  } catch {
-    return false;
-  }
-}
+const verifySig = sigVerify;
 
 function ephemeral(): { priv: KeyObject; pub: Uint8Array } {
   const { privateKey, publicKey } = generateKeyPairSync('x25519');
@@ -186,7 +177,7 @@ export class ClientHandshake {
     const th = transcriptHash(this.mine, s);
     if (!verifySig(serverSigMessage(th), sig, s.pub)) throw new ProtocolError(Close.bad_signature, 'server handshake signature does not verify');
     const keys = deriveKeys(this.mine.priv, s.eph, th);
-    const auth = frame(FRAME_KIND.clientAuth, { g: this.keypair.sign(clientSigMessage(th, sig)) });
+    const auth = frame(FRAME_KIND.clientAuth, { g: fastSigner(this.keypair)(clientSigMessage(th, sig)) });
     this.state = 'done';
     const session = new Session({
       id: th,
@@ -235,7 +226,7 @@ export class ServerHandshake {
     const s: HelloFields = { pub: this.keypair.publicKey, nonce: this.opts.randomBytes(32), eph: e.pub, ts: this.opts.now() };
     const th = transcriptHash(c, s);
     this.keys = deriveKeys(e.priv, c.eph, th);
-    this.serverSig = this.keypair.sign(serverSigMessage(th));
+    this.serverSig = fastSigner(this.keypair)(serverSigMessage(th));
     this.th = th;
     this.client = c;
     this.state = 'hello';

@@ -6,3 +6,4 @@ export * from './codec';
 export * from './session';
 export * from './handshake';
 export * from './proof';
+export * from './sr25519';

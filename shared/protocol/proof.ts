@@ -18,7 +18,8 @@
  * third party runs.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { decodeAddress, encodeAddress, sr25519Verify } from '@polkadot/util-crypto';
+import { decodeAddress, encodeAddress } from '@polkadot/util-crypto';
+import { sigVerify } from './sr25519';
 import type { TensorData } from '../model/interface';
 import type { Body, Meta, WireError } from './types';
 
@@ -64,20 +65,47 @@ export interface ProvableRequest {
   body: Body;
 }
 
-function putU32(h: Hash, n: number): void {
-  const b = Buffer.allocUnsafe(4);
-  b.writeUInt32BE(n >>> 0);
-  h.update(b);
-}
-function putU64(h: Hash, n: number): void {
-  const b = Buffer.allocUnsafe(8);
-  b.writeBigUInt64BE(BigInt(n));
-  h.update(b);
-}
-function putStr(h: Hash, s: string): void {
-  const b = Buffer.from(s, 'utf8');
-  putU32(h, b.length);
-  h.update(b);
+/** Small fields are gathered into one buffer per tensor/section (few hash updates, no BigInt). */
+class Fields {
+  private buf = Buffer.allocUnsafe(256);
+  private n = 0;
+  private room(k: number): void {
+    if (this.n + k > this.buf.length) {
+      const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.n + k));
+      this.buf.copy(b, 0, 0, this.n);
+      this.buf = b;
+    }
+  }
+  u8(v: number): this {
+    this.room(1);
+    this.buf[this.n++] = v;
+    return this;
+  }
+  u32(v: number): this {
+    this.room(4);
+    this.buf.writeUInt32BE(v >>> 0, this.n);
+    this.n += 4;
+    return this;
+  }
+  u64(v: number): this {
+    this.room(8);
+    this.buf.writeUInt32BE(Math.floor(v / 0x100000000) >>> 0, this.n);
+    this.buf.writeUInt32BE(v >>> 0, this.n + 4);
+    this.n += 8;
+    return this;
+  }
+  str(s: string): this {
+    const len = Buffer.byteLength(s, 'utf8');
+    this.u32(len);
+    this.room(len);
+    this.n += this.buf.write(s, this.n, 'utf8');
+    return this;
+  }
+  /** writes the gathered bytes into `h` and resets */
+  flush(h: Hash): void {
+    if (this.n > 0) h.update(this.buf.subarray(0, this.n));
+    this.n = 0;
+  }
 }
 
 /** JSON with object keys sorted, recursively (the canonical form hashed for meta). */
@@ -88,59 +116,58 @@ export function canonicalJson(x: unknown): string {
   return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
 }
 
-function putTensors(h: Hash, tensors: Record<string, TensorData>): void {
-  const names = Object.keys(tensors).sort();
-  putU32(h, names.length);
-  for (const name of names) {
-    const t = tensors[name];
-    putStr(h, name);
-    putStr(h, t.dtype);
-    putU32(h, t.shape.length);
-    for (const d of t.shape) putU64(h, d);
-    putU64(h, t.data.length);
-    h.update(t.data);
-  }
-}
-
-function putBody(h: Hash, body: Body | undefined): void {
+function putBody(h: Hash, f: Fields, body: Body | undefined): void {
   if (!body) {
-    h.update(Buffer.from([0]));
+    f.u8(0);
     return;
   }
-  h.update(Buffer.from([1]));
-  putTensors(h, body.tensors);
-  putStr(h, canonicalJson(body.meta ?? ({} as Meta)));
+  f.u8(1);
+  const names = Object.keys(body.tensors).sort();
+  f.u32(names.length);
+  for (const name of names) {
+    const t = body.tensors[name];
+    f.str(name).str(t.dtype).u32(t.shape.length);
+    for (const d of t.shape) f.u64(d);
+    f.u64(t.data.length);
+    f.flush(h);
+    h.update(t.data);
+  }
+  const meta = body.meta ?? ({} as Meta);
+  f.str(Object.keys(meta).length === 0 ? '{}' : canonicalJson(meta));
 }
 
+const REQ_LABEL = Buffer.from('subnet-ts/request/v1');
+const RES_LABEL = Buffer.from('subnet-ts/response/v1');
+
 export function requestDigest(req: ProvableRequest): Buffer {
-  const h = createHash('sha256').update('subnet-ts/request/v1');
-  putStr(h, req.synapse);
-  putU64(h, req.id);
-  putBody(h, req.body);
+  const h = createHash('sha256').update(REQ_LABEL);
+  const f = new Fields();
+  f.str(req.synapse).u64(req.id);
+  putBody(h, f, req.body);
+  f.flush(h);
   return h.digest();
 }
 
 export function responseDigest(reqDigest: Uint8Array, res: ProvableResponse): Buffer {
-  const h = createHash('sha256').update('subnet-ts/response/v1');
-  h.update(reqDigest);
-  putU64(h, res.id);
-  putU32(h, res.status);
-  putBody(h, res.body);
-  if (res.error) {
-    h.update(Buffer.from([1]));
-    putStr(h, res.error.code);
-    putStr(h, res.error.message);
-    putStr(h, canonicalJson(res.error.context ?? {}));
-  } else h.update(Buffer.from([0]));
+  const h = createHash('sha256').update(RES_LABEL).update(reqDigest);
+  const f = new Fields();
+  f.u64(res.id).u32(res.status);
+  putBody(h, f, res.body);
+  if (res.error) f.u8(1).str(res.error.code).str(res.error.message).str(canonicalJson(res.error.context ?? {}));
+  else f.u8(0);
+  f.flush(h);
   return h.digest();
 }
 
+const LEAF_LABEL = Buffer.concat([Buffer.from([0]), Buffer.from('subnet-ts/leaf/v1')]);
+const NODE_PREFIX = Buffer.from([1]);
+
 export function leafHash(session: Uint8Array, validatorPub: Uint8Array, respDigest: Uint8Array): Buffer {
-  return createHash('sha256').update(Buffer.from([0])).update('subnet-ts/leaf/v1').update(session).update(validatorPub).update(respDigest).digest();
+  return createHash('sha256').update(Buffer.concat([LEAF_LABEL, session, validatorPub, respDigest])).digest();
 }
 
 function node(l: Uint8Array, r: Uint8Array): Buffer {
-  return createHash('sha256').update(Buffer.from([1])).update(l).update(r).digest();
+  return createHash('sha256').update(Buffer.concat([NODE_PREFIX, l, r])).digest();
 }
 
 /** All levels of the tree, leaves first. */
@@ -236,12 +263,7 @@ export function verifyProof(proof: ResponseProof, response: ProvableResponse, re
   const got = rootFromPath(leaf, proof.index, proof.count, path as Buffer[]);
   if (!got) return { ok: false, reason: 'path_mismatch' };
   if (!Buffer.from(got).equals(root)) return { ok: false, reason: 'root_mismatch' };
-  let ok = false;
-  try {
-    ok = sr25519Verify(proofSigMessage(minerPub, root, proof.count, proof.ts), sig, minerPub);
-  } catch {
-    ok = false;
-  }
+  const ok = sigVerify(proofSigMessage(minerPub, root, proof.count, proof.ts), sig, minerPub);
   return ok ? { ok: true } : { ok: false, reason: 'bad_signature' };
 }
 

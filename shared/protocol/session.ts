@@ -57,15 +57,18 @@ export class Session {
   seal(plaintext: Uint8Array): Buffer {
     if (this.sendSeq >= MAX_SEQ) throw new ProtocolError(Close.protocol_error, 'send sequence exhausted');
     const seq = this.sendSeq++;
-    const header = Buffer.allocUnsafe(DATA_HEADER_LEN);
-    header[0] = PROTOCOL_VERSION;
-    header[1] = FRAME_KIND.data;
-    header.writeBigUInt64BE(BigInt(seq), 2);
+    const out = Buffer.allocUnsafe(DATA_HEADER_LEN + plaintext.length + TAG_LEN);
+    out[0] = PROTOCOL_VERSION;
+    out[1] = FRAME_KIND.data;
+    writeSeq(out, 2, seq);
+    const header = out.subarray(0, DATA_HEADER_LEN);
     const c = createCipheriv('aes-256-gcm', this.keys.send, nonce(this.keys.sendPrefix, seq), { authTagLength: TAG_LEN });
     c.setAAD(header);
     const body = c.update(plaintext);
     c.final();
-    return Buffer.concat([header, body, c.getAuthTag()], DATA_HEADER_LEN + body.length + TAG_LEN);
+    body.copy(out, DATA_HEADER_LEN);
+    c.getAuthTag().copy(out, DATA_HEADER_LEN + body.length);
+    return out;
   }
 
   /**
@@ -79,9 +82,9 @@ export class Session {
     if (buf.length < DATA_OVERHEAD) throw new ProtocolError(Close.protocol_error, 'frame too short', { bytes: buf.length });
     if (buf[0] !== PROTOCOL_VERSION) throw new ProtocolError(Close.unsupported_version, 'unsupported protocol version', { version: buf[0] });
     if (buf[1] !== FRAME_KIND.data) throw new ProtocolError(Close.protocol_error, 'expected a data frame', { kind: buf[1] });
-    const seqBig = buf.readBigUInt64BE(2);
-    if (seqBig > BigInt(MAX_SEQ)) throw new ProtocolError(Close.auth_failed, 'sequence number out of range');
-    const seq = Number(seqBig);
+    const hi = buf.readUInt32BE(2);
+    if (hi > 0x1fffff) throw new ProtocolError(Close.auth_failed, 'sequence number out of range');
+    const seq = hi * 0x100000000 + buf.readUInt32BE(6);
     const header = buf.subarray(0, DATA_HEADER_LEN);
     const tag = buf.subarray(buf.length - TAG_LEN);
     const d = createDecipheriv('aes-256-gcm', this.keys.recv, nonce(this.keys.recvPrefix, seq), { authTagLength: TAG_LEN });
@@ -101,9 +104,14 @@ export class Session {
   }
 }
 
+function writeSeq(b: Buffer, at: number, seq: number): void {
+  b.writeUInt32BE(Math.floor(seq / 0x100000000), at);
+  b.writeUInt32BE(seq >>> 0, at + 4);
+}
+
 function nonce(prefix: number, seq: number): Buffer {
-  const n = Buffer.alloc(12);
+  const n = Buffer.allocUnsafe(12);
   n.writeUInt32BE(prefix, 0);
-  n.writeBigUInt64BE(BigInt(seq), 4);
+  writeSeq(n, 4, seq);
   return n;
 }

@@ -3,11 +3,11 @@
  * connect() = WebSocket open + handshake + the miner's welcome. request() never rejects:
  * every outcome is a QueryResult; every timer is cleared and every socket closed.
  */
-import { sr25519Verify } from '@polkadot/util-crypto';
 import { WebSocket, type RawData } from 'ws';
 import { SubnetError, errorMessage } from '../../shared/errors';
 import type { Keypair } from '../../shared/keys/interface';
 import { decodeAddress } from '@polkadot/util-crypto';
+import { sigVerify } from '../../shared/protocol/sr25519';
 import { Close, closeName, statusName } from '../../shared/protocol/codes';
 import { decodeMessage, encodeMessageUnsafe } from '../../shared/protocol/codec';
 import { ProtocolError } from '../../shared/protocol/errors';
@@ -280,11 +280,7 @@ export class MinerConnection {
       } else {
         if (sigOk === undefined) {
           if (this.opts.verifyProofSignatures) {
-            try {
-              sigOk = sr25519Verify(proofSigMessage(session.remotePublicKey, msg.root, msg.count, msg.ts), msg.signature, session.remotePublicKey);
-            } catch {
-              sigOk = false;
-            }
+            sigOk = sigVerify(proofSigMessage(session.remotePublicKey, msg.root, msg.count, msg.ts), msg.signature, session.remotePublicKey);
             this.proofSignaturesVerified++;
           } else sigOk = true;
         }

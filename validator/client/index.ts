@@ -3,3 +3,4 @@ export * from './interface';
 export * from './options';
 export * from './connection';
 export * from './pool';
+export * from './inputs';
