@@ -33,7 +33,10 @@ function rangeError(op: string, a: number | bigint, b: number | bigint): never {
 /** I32F32 a*b (bits), floor toward -inf: exact. */
 export function mul(a: number, b: number): number {
   const p = a * b;
-  if (p < TWO53 && p > -TWO53) return Math.floor(p / TWO32) + 0; // + 0 turns -0 into 0
+  if (p < TWO53 && p > -TWO53) return Math.floor(p * INV32) + 0; // + 0 turns -0 into 0
+  // the common epoch case: |x| < 2^36 and 0 <= y < 2^33 (shares, weights, stake in [0, 2])
+  if (b >= 0 && b < 8589934592 && a < 68719476736 && a > -68719476736) return mulSplit(a, b);
+  if (a >= 0 && a < 8589934592 && b < 68719476736 && b > -68719476736) return mulSplit(b, a);
   let x = a;
   let y = b;
   if (Math.abs(x) > Math.abs(y)) {
@@ -59,6 +62,23 @@ export function mul(a: number, b: number): number {
     return r;
   }
   return mulBig(a, b);
+}
+
+const INV16 = 1 / TWO16;
+const INV32 = 1 / TWO32;
+
+/**
+ * floor(x*y / 2^32) for |x| < 2^36, 0 <= y < 2^33: y = hi*2^16 + lo; x*hi < 2^53 and x*lo < 2^52
+ * are exact; x*hi = Pq*2^16 + Pr with Pr in [0, 2^16), so the result is
+ * Pq + floor((Pr*2^16 + x*lo) / 2^32), all exact. Scaling by 2^-16 / 2^-32 is exact too.
+ */
+function mulSplit(x: number, y: number): number {
+  const hi = Math.floor(y * INV16);
+  const lo = y - hi * TWO16;
+  const P = x * hi;
+  const Pq = Math.floor(P * INV16);
+  const Pr = P - Pq * TWO16;
+  return Pq + Math.floor((Pr * TWO16 + x * lo) * INV32) + 0;
 }
 
 function mulBig(a: number, b: number): number {

@@ -456,6 +456,11 @@ export function weighted_median_col_sparse(stake: ArrayLike<number>, score: Csr,
   for (let c = 0; c < columns; c++) {
     const s0 = colCount[c];
     const s1 = colCount[c + 1];
+    if (s0 === s1) {
+      // every score is 0: the first pivot is 0, both partitions are empty, so the median is 0
+      median[c] = 0;
+      continue;
+    }
     for (let q = s0; q < s1; q++) colScore[entK[q]] = entV[q];
     median[c] = weighted_median(useStake, colScore, idx, K, minority, 0, stakeSum, bufs);
     for (let q = s0; q < s1; q++) colScore[entK[q]] = 0;

@@ -36,6 +36,15 @@ describe('mul (I32F32 saturating_mul on bits)', () => {
       runs,
     );
   });
+  test('split path: |a| < 2^36, 0 <= b < 2^33 (and swapped)', () => {
+    fc.assert(
+      fc.property(big(-(1n << 36n) + 1n, (1n << 36n) - 1n), big(0n, (1n << 33n) - 1n), (a, b) => {
+        expect(mul(Number(a), Number(b))).toBe(Number(mulRef(a, b)));
+        expect(mul(Number(b), Number(a))).toBe(Number(mulRef(a, b)));
+      }),
+      runs,
+    );
+  });
   test('one wide and one narrow operand (result < 2^53)', () => {
     fc.assert(
       fc.property(big(-(1n << 52n), 1n << 52n), big(-(1n << 32n), 1n << 32n), (a, b) => {
