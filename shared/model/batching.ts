@@ -9,6 +9,7 @@
  */
 import { SubnetError } from '../errors';
 import type { ModelRunner, TensorData, TensorSpec } from './interface';
+import { abortError } from './onnxRunner';
 import { defaultBatchingOptions, type BatchingOptions } from './options';
 import { concatBatch, splitBatch } from './tensor';
 import { validateInputs } from './validate';
@@ -23,14 +24,6 @@ interface Item {
   reject: (e: unknown) => void;
   onAbort?: () => void;
   settled: boolean;
-}
-
-function abortError(signal: AbortSignal): Error {
-  const r: unknown = signal.reason;
-  if (r instanceof Error) return r;
-  const e = new Error('aborted');
-  e.name = 'AbortError';
-  return e;
 }
 
 export interface BatchingStats {

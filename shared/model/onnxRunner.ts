@@ -19,9 +19,11 @@ export function ort(): typeof Ort {
   return ortModule;
 }
 
-function abortError(signal: AbortSignal): Error {
+/** The error an aborted signal stands for: its reason (AbortError, TimeoutError, …) or a new AbortError. */
+export function abortError(signal: AbortSignal): Error {
   const r: unknown = signal.reason;
-  if (r instanceof Error) return r;
+  // DOMException (AbortSignal.timeout's TimeoutError) is not an Error in every realm: test the shape
+  if (typeof r === 'object' && r !== null && typeof (r as { name?: unknown }).name === 'string') return r as Error;
   const e = new Error('aborted');
   e.name = 'AbortError';
   return e;

@@ -101,8 +101,8 @@ describe('model generation', () => {
     const m = onnx.ModelProto.decode(createModelBytes({ kind: 'noisy', seed: 3, noise: 0.1 }));
     expect(Number(m.irVersion)).toBe(8);
     expect(m.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 13]]);
-    expect(m.graph!.node.map((n) => n.opType)).toEqual(['Gemm', 'Relu', 'Gemm', 'Relu', 'Gemm']);
-    expect(m.graph!.input[0].type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual(['batch', 32]);
+    expect(m.graph!.node!.map((n) => n.opType)).toEqual(['Gemm', 'Relu', 'Gemm', 'Relu', 'Gemm']);
+    expect(m.graph!.input![0].type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual(['batch', 32]);
     expect(readModelMetadata(createModelBytes({ kind: 'noisy', seed: 3, noise: 0.1 }))).toEqual({
       'subnet.kind': 'noisy',
       'subnet.reference_seed': '42',
