@@ -44,8 +44,9 @@ export function register(program: Command): void {
           return { file, input: validateEpochInput(candidate) };
         } catch (err) {
           if (isSubnetError(err, 'YUMA_INPUT_INVALID')) {
-            const field = String(err.context.field ?? '');
-            throw new CliError(`${file}: invalid epoch input: field ${isVector ? `input.${field}` : field}: ${err.message}`, 1);
+            const field = String(err.context.field ?? 'input');
+            const path = isVector && field !== 'input' ? `input.${field}` : field;
+            throw new CliError(`${file}: invalid epoch input: field ${path}: ${err.message}`, 1);
           }
           throw err;
         }
