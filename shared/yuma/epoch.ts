@@ -79,7 +79,7 @@ export function stakeWeights(input: EpochInput): Float64Array {
 }
 
 /** The stored weight rows as a Csr of raw u16, with every epoch mask applied (see caller). */
-function maskedWeights(
+export function maskedWeights(
   rows: readonly SparseRowU16[],
   n: number,
   forbids: readonly boolean[],
@@ -409,4 +409,3 @@ export function epoch_mechanism(input: EpochInput): EpochOutput {
   };
 }
 
-export { csrEmpty };

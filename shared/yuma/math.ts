@@ -614,4 +614,3 @@ export function mat_ema_alpha_sparse(newM: Csr, old: Csr, columns: number, alpha
   return out;
 }
 
-export { TWO32 };

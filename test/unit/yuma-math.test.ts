@@ -13,14 +13,18 @@ import {
   inplace_row_normalize_sparse,
   interpolate_sparse,
   is_topk_nonzero,
+  mask_diag_sparse,
+  mask_diag_sparse_except_index,
+  mask_rows_sparse,
   mat_ema_sparse,
+  vec_mask_sparse_matrix,
   sum,
   vec_max_upscale_to_u16,
   vec_u16_max_upscale_to_u16,
   weighted_median,
   weighted_median_col_sparse,
 } from '../../shared/yuma/math';
-import { alpha_sigmoid } from '../../shared/yuma/epoch';
+import { alpha_sigmoid, maskedWeights } from '../../shared/yuma/epoch';
 import { expSafeBig } from '../../shared/yuma/fixed';
 
 const ONE = 1n << 32n;
@@ -312,6 +316,32 @@ describe('liquid-alpha sigmoid', () => {
         expect(got).toBeLessThanOrEqual(high);
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('weight masks', () => {
+  test('the fused one-pass mask in epoch.ts equals the math.rs functions applied in turn', () => {
+    const n = 7;
+    const entry = fc.tuple(fc.integer({ min: 0, max: n + 2 }), u16);
+    fc.assert(
+      fc.property(
+        fc.array(fc.uniqueArray(entry, { selector: (e) => e[0], maxLength: n + 2 }), { minLength: n, maxLength: n }),
+        fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+        fc.option(fc.integer({ min: 0, max: n })),
+        fc.array(fc.integer({ min: 0, max: 20 }), { minLength: n, maxLength: n }),
+        fc.array(fc.integer({ min: 0, max: 20 }), { minLength: n, maxLength: n }),
+        fc.option(fc.array(fc.option(fc.integer({ min: 0, max: 20 })), { minLength: n, maxLength: n })),
+        (rows, forbids, owner, lastUpdate, reg, cb) => {
+          let m = csrFromRows(rows, (j) => j < n, (v) => v);
+          m = mask_rows_sparse(forbids, m);
+          m = owner !== null ? mask_diag_sparse_except_index(m, owner) : mask_diag_sparse(m);
+          m = vec_mask_sparse_matrix(m, lastUpdate, reg, (u, r) => u <= r);
+          if (cb) m = vec_mask_sparse_matrix(m, cb.map((x) => (x === null ? Infinity : x)), reg, (c, r) => c < r);
+          expect(toRows(maskedWeights(rows as [number, number][][], n, forbids, owner, lastUpdate, reg, cb))).toEqual(toRows(m));
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });
