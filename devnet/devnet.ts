@@ -63,6 +63,9 @@ export interface EpochReport {
 
 const nullSinks: DevnetSinks = { progress() {}, table() {} };
 
+/** blocks a miner may take to re-read the metagraph (the miner's syncEveryBlocks default is 10) */
+export const MINER_SYNC_BLOCKS = 11;
+
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -213,6 +216,13 @@ export class Devnet {
     for (const n of this.neurons.filter((x) => x.role === 'miner')) this.launchMiner(n, models);
     await this.waitForMiners(signal);
     this.progress(`${o.miners.length} miners listening`);
+    // miners serve only hotkeys with a validator permit (their default blacklist); permits come
+    // from the first epoch. Start validators once the permits exist and every miner has re-read
+    // the metagraph, so that no miner refuses a validator that another miner already serves.
+    const permitBlock = await this.waitForPermits(signal);
+    const readyBlock = Math.max(permitBlock, await this.client.currentBlock()) + MINER_SYNC_BLOCKS;
+    await this.waitForBlock(readyBlock, signal);
+    this.progress(`validator permits granted at block ${permitBlock}; miners resynced`);
     for (const n of this.neurons.filter((x) => x.role === 'validator')) this.launchValidator(n, models.reference);
     this.writeManifest();
     this.progress(`${o.validators.length} validators started; waiting for the first epoch with consensus (tempo ${o.subnet.tempo})`);
@@ -274,6 +284,25 @@ export class Devnet {
     const args = validatorArgs(this.cli, this.chain!.url, this.options, { name: n.name, walletsDir: this.layout.walletsDir, db: n.db!, model: referenceModel, scorer: spec.scorer ?? this.options.validator.scorer });
     const st = this.supervisor.start({ name: n.name, command: process.execPath, args, logFile: n.logFile });
     n.pid = st.pid;
+  }
+
+  private async waitForPermits(signal?: AbortSignal): Promise<number> {
+    const deadline = performance.now() + this.options.startupTimeoutMs;
+    const vuids = this.neurons.filter((n) => n.role === 'validator').map((n) => n.uid!);
+    for (;;) {
+      this.throwIfFatal();
+      const mg = await this.client!.metagraph(this.options.netuid);
+      if (vuids.every((u) => mg.validatorPermit[u])) return mg.block;
+      if (performance.now() > deadline) throw new SubnetError('DEVNET_STARTUP_TIMEOUT', `validators have no permit after ${this.options.startupTimeoutMs} ms`, {});
+      await sleep(this.options.blockMs, signal);
+    }
+  }
+
+  private async waitForBlock(block: number, signal?: AbortSignal): Promise<void> {
+    while ((await this.client!.currentBlock()) < block) {
+      this.throwIfFatal();
+      await sleep(this.options.blockMs, signal);
+    }
   }
 
   private async waitForMiners(signal?: AbortSignal): Promise<void> {

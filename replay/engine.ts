@@ -148,6 +148,18 @@ export interface ReplayContext {
   prev?: { epoch: number; output: EpochOutput } | null;
   /** a scorer to verify the logged scores with when no new scorer is given (the logged one, when loadable) */
   loggedScorer?: Scorer | null;
+  /** the EMA state after the previous epoch's last step, as replayed (carried across a range) */
+  prevState?: EmaState | null;
+  /** loads an earlier epoch of the log (for steps committed across the epoch boundary) */
+  loadPrevious?: (epoch: number) => EpochLog | null;
+  /** receives the EMA state after this epoch's last step */
+  emaOut?: (s: EmaState) => void;
+}
+
+export interface EmaState {
+  epoch: number;
+  ema: Float64Array;
+  owner: string[];
 }
 
 /** Replays one logged epoch. Throws REPLAY_EPOCH_INCOMPLETE when the epoch has no snapshot or prediction. */
@@ -174,21 +186,42 @@ export function replayEpoch(log: EpochLog, comps: Omit<ReplayComponents, 'source
   // ---- 1 + 2: scores and EMA ----
   const alpha = emaAlphaOf(log);
   const scorer = opts.scorer ?? ctx.loggedScorer ?? null;
-  let ema: Float64Array = Float64Array.from(log.emaStart);
+  // The EMA before this epoch's first step: carried from the previous replayed epoch (a range),
+  // else the logged start vector plus any step that the validator labelled with the previous
+  // epoch but committed after this epoch opened (its log records emaStart before that step).
+  let ema: Float64Array;
   // the hotkey each score belongs to: a uid that changed hands starts again from 0 (validator ScoreBook)
-  const owner: string[] = [...log.hotkeysStart];
+  let owner: string[];
+  const carried = ctx.prevState && ctx.prevState.epoch === log.epoch - 1 ? ctx.prevState : null;
+  const own = groupSteps(log);
+  let orphans: StepGroup[] = [];
+  if (carried) {
+    ema = Float64Array.from(carried.ema);
+    owner = [...carried.owner];
+  } else {
+    ema = Float64Array.from(log.emaStart);
+    owner = [...log.hotkeysStart];
+    const firstOwn = own.length ? own[0].step.step : Infinity;
+    if (firstOwn > log.startStep && ctx.loadPrevious) {
+      const prevLog = ctx.loadPrevious(log.epoch - 1);
+      if (prevLog) orphans = groupSteps(prevLog).filter((g) => g.step.step >= log.startStep && g.step.step < firstOwn);
+      if (orphans.length) notes.push(`${orphans.length} step(s) of epoch ${log.epoch - 1} were committed after epoch ${log.epoch} opened: applied before its first step`);
+    }
+  }
   const emaAfterStep = new Map<number, Float64Array>();
   let rescoredAll = scorer !== null;
   const perUidScores: { uid: number; score: number; status: string }[] = [];
-  for (const g of groupSteps(log)) {
+  const ownSet = new Set(own);
+  for (const g of [...orphans, ...own]) {
+    const mine = ownSet.has(g);
     const logged = g.queries.map((q) => q.score);
     let scores = logged;
-    if (scorer) {
+    if (scorer && (mine || opts.scorer)) {
       const r = rescoreStep(g, log, scorer);
       if (r === null) {
         rescoredAll = false;
       } else {
-        if (!opts.scorer) {
+        if (!opts.scorer && mine) {
           // verification with the logged scorer
           let d: FirstDifference | null = null;
           for (let i = 0; i < r.length && !d; i++) {
@@ -208,7 +241,7 @@ export function replayEpoch(log: EpochLog, comps: Omit<ReplayComponents, 'source
       if (owner[u] !== undefined && owner[u] !== hk) ema[u] = 0;
       owner[u] = hk;
       ema[u] = emaUpdate(ema[u], scores[i], alpha);
-      perUidScores.push({ uid: u, score: scores[i], status: g.queries[i].status });
+      if (mine) perUidScores.push({ uid: u, score: scores[i], status: g.queries[i].status });
     }
     if (!changed) {
       let d: FirstDifference | null = null;
@@ -219,6 +252,7 @@ export function replayEpoch(log: EpochLog, comps: Omit<ReplayComponents, 'source
     }
     emaAfterStep.set(g.step.step, Float64Array.from(ema));
   }
+  ctx.emaOut?.({ epoch: log.epoch, ema: Float64Array.from(ema), owner: [...owner] });
   if (opts.scorer && !rescoredAll) notes.push('some steps had no kept challenge/reference or response (pruned): their logged scores were used');
   if (!opts.scorer && !ctx.loggedScorer) notes.push(`logged scorer "${log.scorerName}" not loadable here: scores taken as logged`);
 
@@ -347,10 +381,24 @@ export function replayRange(
 ): EpochReplayResult[] {
   const out: EpochReplayResult[] = [];
   let prev: { epoch: number; output: EpochOutput } | null = null;
+  let prevState: EmaState | null = null;
   const keep = options.keepOutputs ?? false;
+  const loadPrevious = (e: number): EpochLog | null => {
+    try {
+      return comps.source.loadEpoch(e);
+    } catch {
+      return null;
+    }
+  };
   epochs.forEach((e, i) => {
     const log = comps.source.loadEpoch(e);
-    const r = replayEpoch(log, comps, { ...options, keepOutputs: true }, { prev, loggedScorer: hooks.loggedScorer ? hooks.loggedScorer(log) : null });
+    const r = replayEpoch(log, comps, { ...options, keepOutputs: true }, {
+      prev,
+      prevState,
+      loadPrevious,
+      emaOut: (st) => (prevState = st),
+      loggedScorer: hooks.loggedScorer ? hooks.loggedScorer(log) : null,
+    });
     prev = { epoch: e, output: r.output! };
     if (!keep) {
       delete r.output;

@@ -118,6 +118,23 @@ describe('replay on a synthetic log', () => {
     expect(res.results[3].checks.weights).toBe('differ');
   });
 
+  test('a step labelled with the previous epoch but committed after the epoch opened (the validator\'s step/epoch race) is still reproduced', async () => {
+    // as seen on a real devnet log: epoch 3 opens at start_step S with ema_start taken before
+    // step S, but step S is recorded under epoch 2
+    const copy = join(dir, 'race.db');
+    writeFileSync(copy, readFileSync(db));
+    const raw = new Database(copy);
+    const { start_step: s } = raw.prepare('SELECT start_step FROM epochs WHERE epoch = 3').get() as { start_step: number };
+    raw.prepare('UPDATE steps SET epoch = 2 WHERE step = ?').run(s);
+    raw.prepare('UPDATE queries SET epoch = 2 WHERE step = ?').run(s);
+    raw.close();
+    const single = await runReplay({ ...base, db: copy, epoch: 3 });
+    expect(single.results[0]).toMatchObject({ identical: true });
+    expect(single.results[0].notes!.join(' ')).toMatch(/committed after epoch 3 opened/);
+    const range = await runReplay({ ...base, db: copy, from: 1, to: 4 });
+    expect(range.results.map((r) => r.identical)).toEqual([true, true, true, true]);
+  });
+
   test('--export-vector: the schema of the reference vectors, and yumaEpoch(input) deep-equals expected', async () => {
     const file = join(dir, 'vec.json');
     const res = await runReplay({ ...base, db, epoch: 3, exportVector: file });
