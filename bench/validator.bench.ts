@@ -1,0 +1,271 @@
+/**
+ * Validator speed and memory:
+ *
+ *  1. one step over 256 miners: in-process miner servers (AxonServer, the real wire protocol) on
+ *     loopback, queried through the real client pool; all answer at once, then the same with one
+ *     miner slower than the timeout. Reports step time vs timeout and the overhead (step time
+ *     minus the slowest answer, or minus the timeout when one miner times out).
+ *  2. log writes: 256-query steps into the SQLite log, one transaction per step and batched
+ *     (goal >= 50,000 query rows/s).
+ *  3. memory over 10,000 steps (--quick: 1,000): the real validator loop code with in-process
+ *     fakes (256 miners, no sockets), the real SQLite log, an epoch every 11 steps with pruning;
+ *     rss/heap at the start and end (after GC when --expose-gc).
+ *
+ *   subnet bench validator [--quick] [--json]
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchModule } from './harness';
+import { summarize } from './harness';
+
+const N_MINERS = 256;
+
+function mem(): { rss_mb: number; heap_mb: number } {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) g();
+  const m = process.memoryUsage();
+  return { rss_mb: Math.round((m.rss / 1e6) * 10) / 10, heap_mb: Math.round((m.heapUsed / 1e6) * 10) / 10 };
+}
+
+export const bench: BenchModule = {
+  name: 'validator',
+  description: 'validator: one step over 256 loopback miners (step time vs timeout, overhead), log writes/s, memory over 10,000 steps',
+  async run(opts) {
+    const { keysReady, devKeypair } = await import('../shared/keys');
+    const { FakeModelRunner, generateInputs } = await import('../shared/model');
+    const { AxonServer, AllowAllPolicy, modelHandler } = await import('../miner');
+    const { ClientPool } = await import('../validator/client');
+    const { Validator, ReferenceTask, ClientPoolAdapter } = await import('../validator');
+    const { FakeChain, FakeMinerPool, ManualClock, fakeMetagraph, fakeSigner, fakeAxon } = await import('../validator/testing');
+    const { openLogStore, encodeTensors, digestTensors } = await import('../shared/log');
+    const { BUILTIN_SCORERS, float32Tensor } = await import('../shared/scoring');
+    const { scoresToWeights } = await import('../shared/weights');
+    const { yumaEpoch } = await import('../shared/yuma');
+    const { nullLogger } = await import('../shared/logger');
+    await keysReady();
+    const dir = mkdtempSync(join(tmpdir(), 'validator-bench-'));
+    const result: Record<string, unknown> = { miners: N_MINERS };
+    try {
+      // ---------------------------------------------------------------- 1. one step over 256 loopback miners
+      const timeoutMs = 1000;
+      const model = new FakeModelRunner();
+      const servers: InstanceType<typeof AxonServer>[] = [];
+      let slowUid = -1;
+      const slowHandler = {
+        synapses: ['infer'],
+        forward: async (req: { tensors: Record<string, import('../shared/model').TensorData> }, ctx: { signal: AbortSignal }) => {
+          await new Promise<void>((res) => {
+            const t = setTimeout(res, timeoutMs + 500);
+            ctx.signal.addEventListener('abort', () => {
+              clearTimeout(t);
+              res();
+            });
+          });
+          return { tensors: await model.run(req.tensors) };
+        },
+      };
+      const honest = modelHandler(model);
+      for (let i = 0; i < N_MINERS; i++) {
+        const uid = i + 1;
+        const handler = {
+          synapses: ['infer'],
+          forward: (req: Parameters<typeof honest.forward>[0], ctx: Parameters<typeof honest.forward>[1]) =>
+            uid === slowUid ? slowHandler.forward(req, ctx) : honest.forward(req, ctx),
+        };
+        const s = new AxonServer({ keypair: devKeypair(`bench-miner-${i}`), handler, policy: new AllowAllPolicy(), logger: nullLogger }, { host: '127.0.0.1', port: 0, rateLimitPerSec: 1e6, rateLimitBurst: 1e6 });
+        await s.start();
+        servers.push(s);
+      }
+      opts.log(`started ${N_MINERS} miner servers on loopback`);
+      const hotkeys = ['5Validator', ...servers.map((_, i) => devKeypair(`bench-miner-${i}`).address)];
+      const mg = fakeMetagraph(hotkeys, { validators: [0] });
+      mg.axons = hotkeys.map((_, uid) => (uid === 0 ? null : fakeAxon(servers[uid - 1].port, '127.0.0.1')));
+      const chain = new FakeChain(mg, 100);
+      const wire = new ClientPool({ keypair: devKeypair('bench-validator'), logger: nullLogger }, { maxConcurrency: 256, verifyProofSignatures: true, proofWaitMs: 0 });
+      const store1 = openLogStore(join(dir, 'step.db'));
+      const v1 = new Validator(
+        {
+          chain,
+          pool: new ClientPoolAdapter(wire),
+          task: new ReferenceTask(model, generateInputs, { batch: 4, synapse: 'infer' }),
+          scorer: BUILTIN_SCORERS['relative-error'],
+          log: store1,
+          logger: nullLogger,
+          clock: new ManualClock(),
+          signer: fakeSigner('5Validator'),
+          yuma: yumaEpoch,
+          prepareWeights: scoresToWeights,
+        },
+        { netuid: 1, timeoutMs, setWeights: false, predict: false },
+      );
+      await v1.init();
+      // warm-up: connect + handshake all 256 with a generous deadline (the pool bounds a connect by
+      // the request timeout; 256 handshakes at once can exceed 1 s on a loaded 2-core machine)
+      const tw = performance.now();
+      const warm = await wire.query(
+        mg.axons.slice(1).map((a, i) => ({ endpoint: `ws://127.0.0.1:${a!.port}`, hotkey: hotkeys[i + 1], uid: i + 1 })),
+        { synapse: 'infer', tensors: generateInputs(1, 4) },
+        { timeoutMs: 30_000 },
+      );
+      const warmMs = performance.now() - tw;
+      opts.log(`warm-up: ${warm.filter((r) => r.status === 'ok').length}/${N_MINERS} connected and answered in ${warmMs.toFixed(0)} ms`);
+      result.connect_256_ms = Math.round(warmMs);
+      const t0 = performance.now();
+      const first = await v1.runStep();
+      const firstMs = performance.now() - t0;
+      opts.log(`first step: ${firstMs.toFixed(1)} ms, ok ${first.ok}/${first.queried}`);
+      if (first.ok < first.queried) {
+        const errs = new Map<string, number>();
+        for (const q of store1.loadEpoch(1).queries) if (q.status !== 'ok') errs.set(`${q.status}: ${q.error}`, (errs.get(`${q.status}: ${q.error}`) ?? 0) + 1);
+        for (const [e, c] of errs) opts.log(`  ${c} x ${e}`);
+      }
+      const steps = opts.quick ? 10 : 40;
+      const fast: number[] = [];
+      const overheadFast: number[] = [];
+      for (let i = 0; i < steps; i++) {
+        const s = await v1.runStep();
+        const q = store1.loadEpoch(1).queries.filter((x) => x.step === s.step);
+        const slowest = Math.max(...q.map((x) => x.latencyMs ?? 0));
+        fast.push(s.durationMs);
+        overheadFast.push(s.durationMs - slowest);
+        if (s.ok !== N_MINERS) opts.log(`  step ${s.step}: only ${s.ok} ok`);
+      }
+      slowUid = 7;
+      const slow: number[] = [];
+      for (let i = 0; i < (opts.quick ? 3 : 8); i++) {
+        const s = await v1.runStep();
+        slow.push(s.durationMs);
+      }
+      const fastS = summarize(fast);
+      const ovS = summarize(overheadFast);
+      const slowS = summarize(slow);
+      opts.log(`step over ${N_MINERS} miners, all answering: median ${fastS.median_ms} ms (max ${fastS.max_ms}); overhead beyond the slowest answer median ${ovS.median_ms} ms`);
+      opts.log(`step with one miner slower than the ${timeoutMs} ms timeout: median ${slowS.median_ms} ms -> overhead over the timeout ${(slowS.median_ms - timeoutMs).toFixed(1)} ms (max ${(slowS.max_ms - timeoutMs).toFixed(1)})`);
+      result.step = {
+        timeout_ms: timeoutMs,
+        first_step_ms: Math.round(firstMs * 10) / 10,
+        all_answer: fastS,
+        overhead_beyond_slowest_answer: ovS,
+        one_timeout: slowS,
+        overhead_over_timeout_median_ms: Math.round((slowS.median_ms - timeoutMs) * 10) / 10,
+        overhead_over_timeout_max_ms: Math.round((slowS.max_ms - timeoutMs) * 10) / 10,
+      };
+      await v1.stop();
+      await wire.close();
+      for (const s of servers) await s.stop({ drainMs: 0 });
+      store1.close();
+
+      // ---------------------------------------------------------------- 2. log writes
+      const resp = encodeTensors({ y: float32Tensor(Array.from({ length: 64 }, (_, i) => i / 64), [4, 16]) });
+      const digest = digestTensors({ y: float32Tensor([1]) });
+      const proof = new Uint8Array(320).fill(7);
+      const ema = new Float64Array(N_MINERS + 1);
+      const hk = hotkeys;
+      const mkStep = (step: number) => ({
+        step,
+        epoch: 1,
+        block: step,
+        seed: step,
+        startedAt: 0,
+        durationMs: 1,
+        n: N_MINERS + 1,
+        inputs: resp,
+        reference: resp,
+        faults: 0,
+        queries: Array.from({ length: N_MINERS }, (_, i) => ({
+          uid: i + 1,
+          hotkey: hk[i + 1],
+          status: 'ok' as const,
+          latencyMs: 3.5,
+          digest,
+          proof,
+          response: resp,
+          error: null,
+          score: 0.9,
+          fault: null,
+          ema: 0.5,
+        })),
+        ema,
+        hotkeys: hk,
+      });
+      const writeRun = (label: string, batch: number, total: number) => {
+        const st = openLogStore(join(dir, `writes-${batch}.db`));
+        st.beginRun({ startedAt: 0, hotkey: 'h', netuid: 1, appVersion: 'bench', scorerName: 's', scorerVersion: '1', options: {} });
+        st.openEpoch({ epoch: 1, runId: 1, startStep: 1, startBlock: 0, startedAt: 0, options: {}, hyperparameters: null, scorerName: 's', scorerVersion: '1', emaStart: ema, hotkeysStart: hk });
+        const pre = Array.from({ length: total }, (_, i) => mkStep(i + 1));
+        const t = performance.now();
+        if (batch === 1) for (const s of pre) st.recordStep(s);
+        else for (let i = 0; i < pre.length; i += batch) st.recordSteps(pre.slice(i, i + batch));
+        const s = (performance.now() - t) / 1000;
+        const rows = total * N_MINERS;
+        const mb = statSync(join(dir, `writes-${batch}.db`)).size / 1e6;
+        st.close();
+        const rps = Math.round(rows / s);
+        opts.log(`log writes, ${label}: ${rows} query rows in ${s.toFixed(2)} s = ${rps.toLocaleString('en')} rows/s (${mb.toFixed(1)} MB)`);
+        return { rows, seconds: Math.round(s * 1000) / 1000, rows_per_s: rps };
+      };
+      const totalSteps = opts.quick ? 100 : 400;
+      result.log_writes = {
+        bytes_per_row: resp.length + digest.length + proof.length,
+        one_transaction_per_step: writeRun('one transaction per 256-row step', 1, totalSteps),
+        batched_10_steps: writeRun('10 steps per transaction', 10, totalSteps),
+        goal_rows_per_s: 50_000,
+      };
+
+      // ---------------------------------------------------------------- 3. memory over many steps
+      const memSteps = opts.quick ? 1000 : 10_000;
+      const memChain = new FakeChain(fakeMetagraph(['5Validator', ...Array.from({ length: N_MINERS }, (_, i) => `5Miner${i}`)], { validators: [0] }), 1);
+      const store3 = openLogStore(join(dir, 'mem.db'));
+      const v3 = new Validator(
+        {
+          chain: memChain,
+          pool: new FakeMinerPool(model, { 3: { kind: 'timeout' }, 4: { kind: 'noisy', sigma: 0.1 }, 5: { kind: 'garbage' } }),
+          task: new ReferenceTask(model, generateInputs, { batch: 4, synapse: 'infer' }),
+          scorer: BUILTIN_SCORERS['relative-error'],
+          log: store3,
+          logger: nullLogger,
+          clock: new ManualClock(),
+          signer: fakeSigner('5Validator'),
+          yuma: yumaEpoch,
+          prepareWeights: scoresToWeights,
+        },
+        { netuid: 1, timeoutMs, pruneAfterEpochs: 2 },
+      );
+      await v3.init();
+      for (let i = 0; i < 100; i++) {
+        await v3.runStep();
+        memChain.head++;
+        await v3.advance(memChain.head);
+      }
+      const m0 = mem();
+      const t3 = performance.now();
+      for (let i = 100; i < memSteps; i++) {
+        await v3.runStep();
+        memChain.head++;
+        await v3.advance(memChain.head);
+      }
+      const sec = (performance.now() - t3) / 1000;
+      const m1 = mem();
+      const st3 = v3.status();
+      opts.log(
+        `memory over ${memSteps} steps x ${N_MINERS} miners (${st3.epoch - 1} epochs, ${st3.weightSets.included} weight sets, ${st3.predictions} predictions, ${(sec * 1000 / (memSteps - 100)).toFixed(2)} ms/step): rss ${m0.rss_mb} -> ${m1.rss_mb} MB, heap ${m0.heap_mb} -> ${m1.heap_mb} MB${(globalThis as { gc?: unknown }).gc ? '' : ' (no --expose-gc: heap figures include garbage)'}`,
+      );
+      result.memory = {
+        steps: memSteps,
+        miners: N_MINERS,
+        epochs: st3.epoch - 1,
+        ms_per_step: Math.round((sec * 1000 * 100) / (memSteps - 100)) / 100,
+        start: m0,
+        end: m1,
+        gc_exposed: !!(globalThis as { gc?: unknown }).gc,
+        db_mb: Math.round(statSync(join(dir, 'mem.db')).size / 1e5) / 10,
+      };
+      await v3.stop();
+      store3.close();
+      return result;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
