@@ -88,7 +88,9 @@ export class ClientPool {
       return fail(status, e.code, e.message, e.context);
     }
     try {
-      return await conn.request(request, { timeoutMs, signal: opts.signal, t0 });
+      const r = await conn.request(request, { timeoutMs, signal: opts.signal, t0 });
+      r.target = target;
+      return r;
     } catch (err) {
       return fail('error', 'internal', errorMessage(err));
     }

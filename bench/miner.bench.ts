@@ -1,0 +1,267 @@
+/**
+ * `subnet bench miner [--json] [--quick] [long] [requests=N] [seconds=S]`
+ *
+ * One run on loopback with the default model, each server in its own process (the client in
+ * this one), so client and server each have a core:
+ *   raw_ort_rps        session.run alone, batch 1 (shared/model measureRawOrtRps), sequential
+ *   raw_ws_rps         a bare ws server answering each message with a message of the size of a
+ *                      miner response; the client sends request-sized messages, 64 in flight
+ *   miner_rps          the whole stack: `subnet miner --no-chain --dev` (handshake, AES-GCM frames,
+ *                      codec, policy, queue, model, signed proofs) and our ClientPool (verifies
+ *                      every proof batch); one connection, 64 in flight; a result counts when its
+ *                      answer AND its proof have arrived
+ *   miner_batched_rps  the same with --batch (micro-batching)
+ *   p50_ms, p99_ms     answer latency in the miner_rps phase (client side)
+ *   rss_*              miner process RSS before/after the load
+ * `long` (or requests=N) runs N requests (default 1,000,000) through one miner and samples its RSS.
+ * The miner runs with --axon.rate_limit 0 (the per-hotkey rate limit would otherwise be measured).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import { percentile, type BenchModule, type BenchOptions } from './harness';
+import { packageRoot } from '../shared/paths';
+
+const IN_FLIGHT = 64;
+
+function rssOf(pid: number): number {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)\s+kB/);
+    return m ? Number(m[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
+
+function waitLine(child: ChildProcess, re: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const on = (d: Buffer) => {
+      buf += d.toString();
+      const m = buf.match(re);
+      if (m) {
+        clearTimeout(t);
+        child.stderr?.off('data', on);
+        child.stdout?.off('data', on);
+        resolve(m);
+      }
+    };
+    const t = setTimeout(() => reject(new Error(`timed out waiting for ${re}: ${buf}`)), timeoutMs);
+    child.stderr?.on('data', on);
+    child.stdout?.on('data', on);
+    child.once('exit', (code) => reject(new Error(`process exited (${code}) before ${re}: ${buf}`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+const ECHO_SERVER = `
+const { WebSocketServer } = require(process.argv[1]);
+const size = Number(process.argv[2]);
+const reply = Buffer.alloc(size, 7);
+const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+wss.on('listening', () => process.stderr.write('echo listening ' + wss.address().port + '\\n'));
+wss.on('connection', (ws) => ws.on('message', () => ws.send(reply)));
+process.on('SIGTERM', () => process.exit(0));
+`;
+
+async function rawWs(durationMs: number, reqBytes: number, resBytes: number): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ECHO_SERVER, require.resolve('ws'), String(resBytes)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    const m = await waitLine(child, /echo listening (\d+)/);
+    const ws = new WebSocket(`ws://127.0.0.1:${m[1]}`, { perMessageDeflate: false });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const payload = Buffer.alloc(reqBytes, 3);
+    let done = 0;
+    let stopAt = 0;
+    const result = new Promise<number>((resolve) => {
+      const t0 = performance.now();
+      stopAt = t0 + durationMs;
+      let outstanding = 0;
+      ws.on('message', () => {
+        done++;
+        outstanding--;
+        if (performance.now() < stopAt) {
+          ws.send(payload);
+          outstanding++;
+        } else if (outstanding === 0) resolve(done / ((performance.now() - t0) / 1000));
+      });
+      for (let i = 0; i < IN_FLIGHT; i++) {
+        ws.send(payload);
+        outstanding++;
+      }
+    });
+    const rps = await result;
+    ws.close();
+    return rps;
+  } finally {
+    await stop(child);
+  }
+}
+
+interface MinerRun {
+  rps: number;
+  ok: number;
+  errors: Record<string, number>;
+  latencies: number[];
+  rssBefore: number;
+  rssAfter: number;
+  rssSamples: { requests: number; rss_mb: number }[];
+  proofsMissing: number;
+  reqBytes: number;
+  resBytes: number;
+}
+
+async function minerRun(opts: { durationMs?: number; requests?: number; batch: boolean; log: (l: string) => void; sampleEveryMs?: number }): Promise<MinerRun> {
+  const cli = join(packageRoot(), 'dist', 'cli', 'index.js');
+  const args = [cli, 'miner', '--no-chain', '--dev', '--axon.ip', '127.0.0.1', '--axon.port', '0', '--axon.rate_limit', '0', '--log-level', 'warn'];
+  if (opts.batch) args.push('--batch');
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const [{ keysReady, devKeypair }, { protocolReady, encodeMessage, DATA_OVERHEAD }, { ClientPool }, { generateInputs }] = await Promise.all([
+    import('../shared/keys'),
+    import('../shared/protocol'),
+    import('../validator/client'),
+    import('../shared/model'),
+  ]);
+  try {
+    await Promise.all([keysReady(), protocolReady()]);
+    const m = await waitLine(child, /miner listening on (ws:\/\/\S+) hotkey=(\S+)/);
+    const pool = new ClientPool({ keypair: devKeypair('alice') }, { timeoutMs: 10_000 });
+    const target = { endpoint: m[1], hotkey: m[2] };
+    const input = generateInputs(1, 1);
+    const req = { synapse: 'infer', tensors: input };
+    // warm up (connection, JIT, model)
+    for (let i = 0; i < 200; i++) await pool.request(target, req);
+    await new Promise((r) => setTimeout(r, 200));
+    const first = await pool.request(target, req);
+    const reqBytes = encodeMessage({ t: 'request', id: 1, synapse: 'infer', timeoutMs: 10_000, body: { tensors: input, meta: {} } }).length + DATA_OVERHEAD;
+    const resBytes = first.outputs
+      ? encodeMessage({ t: 'response', id: 1, status: 200, requestDigest: new Uint8Array(32), body: { tensors: first.outputs, meta: {} } }).length + DATA_OVERHEAD
+      : 200;
+    const rssBefore = rssOf(child.pid as number);
+    const latencies: number[] = [];
+    const errors: Record<string, number> = {};
+    const rssSamples: { requests: number; rss_mb: number }[] = [];
+    let ok = 0;
+    let started = 0;
+    let proofsMissing = 0;
+    const t0 = performance.now();
+    const stopAt = opts.durationMs !== undefined ? t0 + opts.durationMs : Infinity;
+    const maxReq = opts.requests ?? Infinity;
+    let lastSample = t0;
+    const keepLatency = opts.requests === undefined || opts.requests <= 200_000;
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (performance.now() < stopAt && started < maxReq) {
+          started++;
+          const r = await pool.request(target, req);
+          if (r.status === 'ok') {
+            ok++;
+            if (keepLatency) latencies.push(r.latencyMs);
+            if (!r.proof) proofsMissing++;
+          } else errors[r.status] = (errors[r.status] ?? 0) + 1;
+          const now = performance.now();
+          if (opts.sampleEveryMs && now - lastSample >= opts.sampleEveryMs) {
+            lastSample = now;
+            const rss = rssOf(child.pid as number);
+            rssSamples.push({ requests: ok, rss_mb: mb(rss) });
+            opts.log(`  ${ok} requests, ${Math.round(ok / ((now - t0) / 1000))} rps, miner rss ${mb(rss)} MB`);
+          }
+        }
+      }),
+    );
+    const elapsed = (performance.now() - t0) / 1000;
+    const rssAfter = rssOf(child.pid as number);
+    await pool.close();
+    return { rps: ok / elapsed, ok, errors, latencies, rssBefore, rssAfter, rssSamples, proofsMissing, reqBytes, resBytes };
+  } finally {
+    await stop(child);
+  }
+}
+
+export const bench: BenchModule = {
+  name: 'miner',
+  description: 'wire + miner throughput on loopback: raw onnxruntime, raw ws, whole stack, micro-batched (64 in flight)',
+  async run(o: BenchOptions): Promise<Record<string, unknown>> {
+    const argMap = new Map(o.args.map((a) => a.replace(/^--/, '').split('=') as [string, string | undefined]));
+    const long = argMap.has('long') || argMap.has('requests');
+    const phaseMs = o.quick ? 1500 : 5000;
+    const { measureRawOrtRps } = await import('../shared/model');
+    const round = (x: number) => Math.round(x);
+
+    o.log('raw onnxruntime (session.run, batch 1)…');
+    const ort = await measureRawOrtRps({ durationMs: phaseMs, batch: 1, inFlight: 1 });
+    o.log(`  raw_ort_rps ${round(ort.rps)}`);
+
+    o.log('whole stack (subnet miner, one connection, 64 in flight)…');
+    const plain = await minerRun({ durationMs: phaseMs, batch: false, log: o.log });
+    o.log(`  miner_rps ${round(plain.rps)} errors ${JSON.stringify(plain.errors)}`);
+
+    o.log(`raw ws (request ${plain.reqBytes} B, reply ${plain.resBytes} B, 64 in flight)…`);
+    const ws = await rawWs(phaseMs, plain.reqBytes, plain.resBytes);
+    o.log(`  raw_ws_rps ${round(ws)}`);
+
+    o.log('whole stack with --batch…');
+    const batched = await minerRun({ durationMs: phaseMs, batch: true, log: o.log });
+    o.log(`  miner_batched_rps ${round(batched.rps)} errors ${JSON.stringify(batched.errors)}`);
+
+    const lat = [...plain.latencies].sort((a, b) => a - b);
+    const r3 = (x: number) => Math.round(x * 1000) / 1000;
+    const result: Record<string, unknown> = {
+      raw_ort_rps: round(ort.rps),
+      raw_ws_rps: round(ws),
+      miner_rps: round(plain.rps),
+      miner_batched_rps: round(batched.rps),
+      p50_ms: r3(percentile(lat, 50)),
+      p99_ms: r3(percentile(lat, 99)),
+      ratio_vs_min_raw: Math.round((plain.rps / Math.min(ws, ort.rps)) * 1000) / 1000,
+      batched_vs_raw_ort: Math.round((batched.rps / ort.rps) * 1000) / 1000,
+      in_flight: IN_FLIGHT,
+      connections: 1,
+      request_bytes: plain.reqBytes,
+      response_bytes: plain.resBytes,
+      requests: plain.ok,
+      requests_batched: batched.ok,
+      errors: plain.errors,
+      errors_batched: batched.errors,
+      proofs_missing: plain.proofsMissing + batched.proofsMissing,
+      rss_before_mb: mb(plain.rssBefore),
+      rss_after_mb: mb(plain.rssAfter),
+      rss_batched_before_mb: mb(batched.rssBefore),
+      rss_batched_after_mb: mb(batched.rssAfter),
+      phase_ms: phaseMs,
+    };
+    if (long) {
+      const n = Number(argMap.get('requests') ?? 1_000_000);
+      const seconds = argMap.has('seconds') ? Number(argMap.get('seconds')) : undefined;
+      o.log(`long run: ${n} requests${seconds ? ` or ${seconds} s` : ''} through one miner, RSS sampled every 10 s…`);
+      const lr = await minerRun({ requests: n, durationMs: seconds ? seconds * 1000 : undefined, batch: false, log: o.log, sampleEveryMs: 10_000 });
+      result.long = {
+        requests: lr.ok,
+        rps: round(lr.rps),
+        errors: lr.errors,
+        proofs_missing: lr.proofsMissing,
+        rss_before_mb: mb(lr.rssBefore),
+        rss_after_mb: mb(lr.rssAfter),
+        rss_samples: lr.rssSamples,
+      };
+    }
+    return result;
+  },
+};
