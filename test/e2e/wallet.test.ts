@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli';
+import { keysReady, loadColdkey, loadColdkeyPub, loadHotkey } from '../../shared/keys';
+
+let dir: string;
+beforeAll(async () => {
+  await keysReady();
+});
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'subnet-e2e-wallet-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const env = { BT_WALLET_PASSWORD: '', BT_WALLET_NAME: '', BT_WALLET_HOTKEY: '', BT_WALLET_PATH: '' };
+const clean = (): NodeJS.ProcessEnv => {
+  const e: NodeJS.ProcessEnv = {};
+  for (const k of Object.keys(env)) e[k] = undefined;
+  return e;
+};
+
+test('subnet wallet create (--no-password) then read back with the library, show and list', async () => {
+  const r = await runCli(['wallet', 'create', '--wallet.path', dir, '--wallet.name', 'miner', '--wallet.hotkey', 'hk1', '--no-password', '--json'], { env: clean() });
+  expect(r.code).toBe(0);
+  const out = JSON.parse(r.stdout) as { coldkey: string; hotkey_address: string; coldkey_encrypted: boolean };
+  expect(out.coldkey_encrypted).toBe(false);
+  const loc = { path: dir, name: 'miner', hotkey: 'hk1' };
+  expect((await loadHotkey(loc)).address).toBe(out.hotkey_address);
+  expect((await loadColdkey(loc)).address).toBe(out.coldkey);
+  expect(loadColdkeyPub(loc).address).toBe(out.coldkey);
+  expect(statSync(join(dir, 'miner', 'hotkeys', 'hk1')).mode & 0o777).toBe(0o600);
+
+  const show = await runCli(['wallet', 'show', '--wallet.path', dir, '--wallet.name', 'miner', '--wallet.hotkey', 'hk1', '--json']);
+  expect(show.code).toBe(0);
+  expect(JSON.parse(show.stdout)).toMatchObject({ coldkey: out.coldkey, hotkey_address: out.hotkey_address, coldkey_encrypted: false });
+
+  const list = await runCli(['wallet', 'list', '--wallet.path', dir, '--json']);
+  expect(JSON.parse(list.stdout).wallets).toEqual([expect.objectContaining({ name: 'miner', hotkeys: [{ name: 'hk1', address: out.hotkey_address }] })]);
+
+  // refuses to overwrite, keeps the keys
+  const again = await runCli(['wallet', 'create', '--wallet.path', dir, '--wallet.name', 'miner', '--wallet.hotkey', 'hk1', '--no-password'], { env: clean() });
+  expect(again.code).not.toBe(0);
+  expect(again.stderr).toMatch(/exists.*--overwrite/);
+  expect((await loadHotkey(loc)).address).toBe(out.hotkey_address);
+});
+
+test('encrypted coldkey with BT_WALLET_PASSWORD (real btwallet Argon2i parameters) and a hotkey from a URI', async () => {
+  const r = await runCli(['wallet', 'create', '--wallet.path', dir, '--wallet.name', 'v', '--hotkey-uri', '//Alice', '--json'], { env: { ...clean(), BT_WALLET_PASSWORD: 'hunter2' } });
+  expect(r.code).toBe(0);
+  const out = JSON.parse(r.stdout) as { coldkey: string; hotkey_address: string; coldkey_encrypted: boolean };
+  expect(out.coldkey_encrypted).toBe(true);
+  expect(out.hotkey_address).toBe('5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY');
+  const loc = { path: dir, name: 'v', hotkey: 'default' };
+  expect((await loadColdkey(loc, { password: 'hunter2' })).address).toBe(out.coldkey);
+  await expect(loadColdkey(loc, { password: 'wrong' })).rejects.toMatchObject({ code: 'KEYFILE_BAD_PASSWORD' });
+}, 60_000);
+
+test('no password and no terminal: a clear error, nothing written', async () => {
+  const r = await runCli(['wallet', 'create', '--wallet.path', dir, '--wallet.name', 'x'], { env: clean() });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/BT_WALLET_PASSWORD|--no-password/);
+  const list = await runCli(['wallet', 'list', '--wallet.path', dir, '--json']);
+  expect(JSON.parse(list.stdout).wallets).toEqual([]);
+});
+
+test('missing wallet and corrupt hotkey give coded one-line errors', async () => {
+  const missing = await runCli(['wallet', 'show', '--wallet.path', dir, '--wallet.name', 'nope']);
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toMatch(/\[WALLET_NOT_FOUND\]/);
+  await runCli(['wallet', 'create', '--wallet.path', dir, '--wallet.name', 'c', '--no-password'], { env: clean() });
+  writeFileSync(join(dir, 'c', 'hotkeys', 'defaultpub.txt'), '{"ss58Address": 12');
+  const corrupt = await runCli(['wallet', 'show', '--wallet.path', dir, '--wallet.name', 'c']);
+  expect(corrupt.code).toBe(1);
+  expect(corrupt.stderr).toMatch(/\[KEYFILE_CORRUPT\]/);
+  expect(corrupt.stderr.trim().split('\n')).toHaveLength(1);
+});
