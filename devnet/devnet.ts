@@ -63,8 +63,6 @@ export interface EpochReport {
 
 const nullSinks: DevnetSinks = { progress() {}, table() {} };
 
-/** blocks a miner may take to re-read the metagraph (the miner's syncEveryBlocks default is 10) */
-export const MINER_SYNC_BLOCKS = 11;
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -120,6 +118,10 @@ export class Devnet {
   private readonly supervisor: Supervisor;
   private chain: { url: string; port: number; close(): Promise<void> } | null = null;
   private client: (ChainClient & { stop(): Promise<void> }) | null = null;
+  /** reads SubtensorModule.LastMechansimStepBlock(netuid): the block the subnet's last epoch ran in */
+  private lastStepBlock: (() => Promise<number>) | null = null;
+  private blockBusy = false;
+  private pendingHead = -1;
   private reaper: ChildProcess | null = null;
   private neurons: NeuronInfo[] = [];
   private startedAt = 0;
@@ -130,6 +132,7 @@ export class Devnet {
   private epochWaiters: (() => void)[] = [];
   private lastEpochBlock = -1;
   private fatal: SubnetError | null = null;
+  private validatorsStarted = false;
   private stopped = false;
 
   constructor(options: DevnetOptions, components: DevnetComponents = {}) {
@@ -198,6 +201,10 @@ export class Devnet {
     const client = new SubstrateChainClient({ endpoint: this.chain.url, finality: 'inBlock', connectTimeoutMs: 10_000 }, { logger: this.log });
     await client.start();
     this.client = client;
+    this.lastStepBlock = async () => {
+      const v = await client.api.query.subtensorModule.lastMechansimStepBlock(o.netuid);
+      return Number(v.toString());
+    };
     const netuids = (await client.netuids()).filter((n) => n !== 0);
     if (!netuids.includes(o.netuid)) {
       throw new SubnetError('DEVNET_SUBNET_MISSING', `the genesis created subnet(s) ${netuids.join(', ')}, expected ${o.netuid}`, { netuids });
@@ -211,21 +218,21 @@ export class Devnet {
     this.writeManifest();
     this.progress(`subnet ${o.netuid}: ${this.neurons.length} neurons registered (${this.neurons.map((n) => `${n.uid}:${n.kind}`).join(' ')})`);
 
-    // miners first, all at once; validators once every miner listens (an honest miner that
-    // starts late would be scored 0 by validators that are already up)
-    for (const n of this.neurons.filter((x) => x.role === 'miner')) this.launchMiner(n, models);
-    await this.waitForMiners(signal);
-    this.progress(`${o.miners.length} miners listening`);
-    // miners serve only hotkeys with a validator permit (their default blacklist); permits come
-    // from the first epoch. Start validators once the permits exist and every miner has re-read
-    // the metagraph, so that no miner refuses a validator that another miner already serves.
+    // Miners serve only hotkeys with a validator permit (their default blacklist), and permits
+    // come from the first epoch after genesis: wait for it (about a second), then launch every
+    // miner and every validator at once. A miner that is still booting when a validator's first
+    // step reaches it scores 0 for that step, as on a real subnet.
     const permitBlock = await this.waitForPermits(signal);
-    const readyBlock = Math.max(permitBlock, await this.client.currentBlock()) + MINER_SYNC_BLOCKS;
-    await this.waitForBlock(readyBlock, signal);
-    this.progress(`validator permits granted at block ${permitBlock}; miners resynced`);
+    this.progress(`validator permits granted at block ${permitBlock}`);
+    for (const n of this.neurons.filter((x) => x.role === 'miner')) this.launchMiner(n, models);
     for (const n of this.neurons.filter((x) => x.role === 'validator')) this.launchValidator(n, models.reference);
     this.writeManifest();
-    this.progress(`${o.validators.length} validators started; waiting for the first epoch with consensus (tempo ${o.subnet.tempo})`);
+    this.progress(`${o.miners.length} miners and ${o.validators.length} validators launched`);
+    await this.waitForMiners(signal);
+    this.progress(`${o.miners.length} miners listening; validators started; waiting for the first epoch with consensus (tempo ${o.subnet.tempo})`);
+    this.validatorsStarted = true;
+    this.lastEpochBlock = await this.lastStepBlock!();
+    this.writeManifest();
 
     this.unsubscribe = await client.subscribeBlocks((b) => this.onBlock(b));
   }
@@ -298,13 +305,6 @@ export class Devnet {
     }
   }
 
-  private async waitForBlock(block: number, signal?: AbortSignal): Promise<void> {
-    while ((await this.client!.currentBlock()) < block) {
-      this.throwIfFatal();
-      await sleep(this.options.blockMs, signal);
-    }
-  }
-
   private async waitForMiners(signal?: AbortSignal): Promise<void> {
     const deadline = performance.now() + this.options.startupTimeoutMs;
     const pending = new Set(this.neurons.filter((n) => n.role === 'miner'));
@@ -340,11 +340,33 @@ export class Devnet {
     for (const f of w) f();
   }
 
+  /**
+   * On each head: has the subnet's epoch run (LastMechansimStepBlock moved)? The chain says when,
+   * rather than a formula, so the table always shows the epoch that just ran.
+   */
   private onBlock(block: number): void {
-    const o = this.options;
-    if (!isEpochBlock(block, o.subnet.tempo, o.netuid) || block <= this.lastEpochBlock) return;
-    this.lastEpochBlock = block;
-    void this.reportEpoch(block).catch((err: unknown) => this.log.warn('epoch report failed', { block, error: errorMessage(err) }));
+    this.pendingHead = Math.max(this.pendingHead, block);
+    if (this.blockBusy || this.stopped) return;
+    this.blockBusy = true;
+    void (async () => {
+      try {
+        while (!this.stopped) {
+          const head = this.pendingHead;
+          const ran = await this.lastStepBlock!();
+          if (ran > this.lastEpochBlock && ran > 0) {
+            const first = this.lastEpochBlock < 0;
+            this.lastEpochBlock = ran;
+            // the genesis epoch state before the devnet watched is not an epoch of this run
+            if (!first || this.validatorsStarted) await this.reportEpoch(ran);
+          }
+          if (this.pendingHead === head) break;
+        }
+      } catch (err) {
+        if (!this.stopped) this.log.warn('epoch check failed', { block, error: errorMessage(err) });
+      } finally {
+        this.blockBusy = false;
+      }
+    })();
   }
 
   private async reportEpoch(block: number): Promise<void> {
