@@ -95,6 +95,11 @@ export class Validator {
   private loopDone: Promise<void> | null = null;
   private blockWork: Promise<void> | null = null;
   private weightsInFlight: Promise<void> | null = null;
+  private fatalResolve!: (err: Error) => void;
+  /** Resolves with the error that stopped the loop on its own (a log write failure); never rejects. */
+  readonly fatal: Promise<Error> = new Promise<Error>((resolve) => {
+    this.fatalResolve = resolve;
+  });
 
   constructor(components: ValidatorComponents, options: Partial<ValidatorOptions> = {}) {
     this.c = components;
@@ -123,7 +128,11 @@ export class Validator {
     await this.init(signal);
     this.running = true;
     this.unsubscribe = await this.c.chain.subscribeBlocks((b) => this.onHead(b));
-    this.loopDone = this.stepLoop(signal);
+    this.loopDone = this.stepLoop(signal).catch((err: unknown) => {
+      const e = err instanceof Error ? err : new Error(String(err));
+      this.logger.error('validator stopped on a fatal error', { error: e.message, code: (e as { code?: string }).code });
+      this.fatalResolve(e);
+    });
   }
 
   /** Stops the loops, waits for the step and weight-set in flight, and leaves the log consistent. Idempotent. */

@@ -193,8 +193,12 @@ export function register(program: Command): void {
           }
         });
         await validator.start();
+        const fatal = vv.fatal.then((e) => {
+          throw e;
+        });
+        void fatal.catch(() => undefined);
         process.stderr.write(`validator running: uid ${vv.status().ownUid}, hotkey ${signer.address}, netuid ${netuid}, scorer ${scorer.name}@${scorer.version}, db ${dbPath}\n`);
-        const why = await done;
+        const why = await Promise.race([done, fatal]);
         log.info('stopping', { reason: why });
         await closeAll();
         process.stdout.write(`${JSON.stringify({ reason: why, db: dbPath, ...vv.status(), running: false })}\n`);

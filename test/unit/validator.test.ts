@@ -408,3 +408,16 @@ describe('Validator start/stop', () => {
     expect(r.chain.calls.length).toBe(1);
   });
 });
+
+describe('Validator fatal errors', () => {
+  it('a log that cannot be written stops the loop and resolves `fatal` with the LOG_ error (no unhandled rejection)', async () => {
+    const r = rig({ options: { stepMs: 1 } });
+    await r.v.start();
+    for (let i = 0; i < 50 && r.v.status().step < 1; i++) await new Promise((res) => setTimeout(res, 5));
+    r.log.close();
+    const err = await r.v.fatal;
+    expect((err as { code?: string }).code).toBe('LOG_CLOSED');
+    expect(r.logger.records.some((x) => x.msg === 'validator stopped on a fatal error')).toBe(true);
+    await r.v.stop();
+  });
+});
