@@ -122,7 +122,7 @@ export class OnnxModelRunner implements ModelRunner {
     }
     let result: Ort.InferenceSession.ReturnType;
     try {
-      result = await raceAbort(session.run(feeds, this.outputNames), opts.signal);
+      result = await raceAbort(session.run(feeds), opts.signal);
     } catch (err) {
       if (opts.signal?.aborted) throw err;
       throw new SubnetError('MODEL_RUN_FAILED', `model run failed: ${errorMessage(err)}`, {}, { cause: err });
