@@ -12,7 +12,7 @@ import { startLocalChain, type RunningLocalChain } from '../../chain-mock';
 import { openLogStore } from '../../shared/log';
 import { keysReady } from '../../shared/keys';
 import { packageRoot } from '../../shared/paths';
-import { freePort, spawnCli, stopChild, waitForOutput } from '../helpers/cli';
+import { freePort, runCli, spawnCli, stopChild, waitForOutput } from '../helpers/cli';
 
 const TEMPO = 10;
 const RATE_LIMIT = 15;
@@ -148,6 +148,15 @@ describe('subnet validator against the local chain and real miners', () => {
     const raw = new Database(db, { readonly: true });
     expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
     raw.close();
+
+    // the log replays: with nothing changed, every closed epoch reproduces the recorded weights and consensus
+    const lastClosed = closed[closed.length - 1].epoch;
+    const rep = await runCli(['replay', '--db', db, '--from', '1', '--to', String(lastClosed), '--json'], { timeoutMs: 60_000 });
+    expect(rep.code).toBe(0);
+    const lines = rep.stdout.trim().split('\n').map((l) => JSON.parse(l) as { epoch?: number; identical?: boolean; first_difference?: unknown });
+    const perEpoch = lines.filter((l) => typeof l.epoch === 'number');
+    expect(perEpoch.map((l) => l.epoch)).toEqual(Array.from({ length: lastClosed }, (_, i) => i + 1));
+    for (const l of perEpoch) expect({ epoch: l.epoch, identical: l.identical, diff: l.first_difference ?? null }).toEqual({ epoch: l.epoch, identical: true, diff: null });
   }, 90_000);
 
   it('kill -9 mid-run loses nothing committed; the restart resumes EMA and steps and never sets weights twice within the rate limit', async () => {
