@@ -14,6 +14,7 @@ import { compactFromU8a, compactToU8a, hexToU8a, stringToU8a, u8aConcat, u8aToHe
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { SubnetError, errorMessage } from '../shared/errors';
+import { startRelay, type Relay } from './proxy';
 import { packageRoot } from '../shared/paths';
 
 export type RuntimeBlockMode = 'instant' | 'batch' | 'manual';
@@ -204,10 +205,11 @@ export async function startRuntimeChain(opts: RuntimeChainOptions): Promise<Runt
   };
   let server: { addr: string; close(): Promise<void> };
   try {
+    // chopsticks on a private loopback port; the relay owns the public host:port (see proxy.ts)
     server = await chopsticks.setupWithServer({
       genesis,
-      host,
-      port,
+      host: '127.0.0.1',
+      port: 0,
       'build-block-mode': blockMode === 'instant' ? 'Instant' : blockMode === 'batch' ? 'Batch' : 'Manual',
       'allow-unresolved-imports': true,
       'runtime-log-level': 0,
@@ -216,11 +218,18 @@ export async function startRuntimeChain(opts: RuntimeChainOptions): Promise<Runt
     await release();
     throw new SubnetError('CHAIN_RUNTIME_SPEC', `chopsticks could not start the runtime: ${errorMessage(err)}`, { spec: opts.spec }, { cause: err });
   }
-  const actualPort = Number(/:(\d+)$/.exec(server.addr)?.[1] ?? port);
+  let relay: Relay;
+  try {
+    relay = await startRelay(host, port, `ws://${server.addr}`);
+  } catch (err) {
+    await server.close().catch(() => undefined);
+    await release();
+    throw err;
+  }
   let closed = false;
   return {
-    url: `ws://${host}:${actualPort}`,
-    port: actualPort,
+    url: `ws://${host.includes(':') ? `[${host}]` : host}:${relay.port}`,
+    port: relay.port,
     specName,
     specVersion,
     genesisMs,
@@ -228,6 +237,7 @@ export async function startRuntimeChain(opts: RuntimeChainOptions): Promise<Runt
       if (closed) return;
       closed = true;
       try {
+        await relay.close();
         await server.close();
       } finally {
         await release();

@@ -95,6 +95,7 @@ export class SubstrateChainClient implements ChainClient {
   private everConnected = false;
   private readonly nonces = new Map<string, number>();
   private readonly nonceLocks = new Map<string, Promise<unknown>>();
+  private readonly accountQueues = new Map<string, Promise<unknown>>();
   private readonly typeCache = new Map<string, { type: string; optional: boolean; fallback: string }>();
 
   constructor(options: Partial<ChainClientOptions> = {}, components: ChainClientComponents = {}) {
@@ -213,7 +214,11 @@ export class SubstrateChainClient implements ChainClient {
   private onConnected(): void {
     this.connected = true;
     this.reconnectAttempt = 0;
-    if (this.everConnected) this.log.info('chain reconnected');
+    if (this.everConnected) {
+      this.log.info('chain reconnected');
+      // the chain may have restarted (or been reset): trust system_accountNextIndex again
+      this.nonces.clear();
+    }
     this.everConnected = true;
     for (const w of [...this.connectWaiters]) w();
     if (this.state === 'ready') {
@@ -281,6 +286,11 @@ export class SubstrateChainClient implements ChainClient {
       }
       throw err;
     }
+  }
+
+  /** Any JSON-RPC method (e.g. dev_newBlock on chopsticks / the local chain), with the connection checks. */
+  send<T = unknown>(method: string, params: unknown[] = [], opts?: CallOptions): Promise<T> {
+    return this.rpc<T>(method, params, opts);
   }
 
   // ------------------------------------------------------------------ reads
@@ -625,7 +635,20 @@ export class SubstrateChainClient implements ChainClient {
    * Signs and submits `build()` until it resolves. Attempts = retries + 1 for transport failures;
    * pool nonce conflicts resync the nonce and retry; every attempt is bounded by the submit timeout.
    */
-  private async write(signer: Keypair, build: () => Tx, opts: WriteOptions = {}): Promise<WriteResult> {
+  private write(signer: Keypair, build: () => Tx, opts: WriteOptions = {}): Promise<WriteResult> {
+    // One write per account at a time: a pool that does not keep future nonces (chopsticks in
+    // instant mode builds a block per extrinsic) would otherwise drop the second one as Invalid.
+    const prev = this.accountQueues.get(signer.address) ?? Promise.resolve();
+    const run = prev.catch(() => undefined).then(() => this.writeNow(signer, build, opts));
+    const tail = run.catch(() => undefined);
+    this.accountQueues.set(signer.address, tail);
+    void tail.then(() => {
+      if (this.accountQueues.get(signer.address) === tail) this.accountQueues.delete(signer.address);
+    });
+    return run;
+  }
+
+  private async writeNow(signer: Keypair, build: () => Tx, opts: WriteOptions): Promise<WriteResult> {
     const attempts = this.options.retries + 1;
     let lastReason = '';
     let nonceRetries = 0;
@@ -778,8 +801,15 @@ export class SubstrateChainClient implements ChainClient {
         if (settled || pending) return;
         const s = res.status;
         if (s.isInvalid || s.isDropped || s.isUsurped) {
-          this.forgetNonce(tx.signer.toString());
-          return finish({ status: 'rejected', error: s.type, message: `transaction ${s.type.toLowerCase()} by the pool (not included)` });
+          const who = tx.signer.toString();
+          const used = tx.nonce.toNumber();
+          this.forgetNonce(who);
+          const verdict: WriteResult = { status: 'rejected', error: s.type, message: `transaction ${s.type.toLowerCase()} by the pool (not included)` };
+          // a nonce ahead of the chain (e.g. the chain was reset) is ours to fix: resync and retry
+          pending = this.rpc<number | string>('system_accountNextIndex', [who])
+            .then((next) => (Number(BigInt(next)) < used ? fail(new NonceError(`nonce ${used} ahead of the chain (${String(next)})`)) : finish(verdict)))
+            .catch(() => finish(verdict));
+          return;
         }
         if (s.isFinalityTimeout) return finish({ status: 'rejected', error: 'FinalityTimeout', message: 'transaction finality timeout' });
         const hit = s.isFinalized || (finality === 'inBlock' && s.isInBlock);
