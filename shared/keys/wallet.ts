@@ -107,7 +107,7 @@ export async function openKeyfile(data: Uint8Array, path: string, opts: ReadKeyO
   const btName = btPasswordEnvName(path);
   const password = opts.password ?? (env[btName] !== undefined ? decodeBtPassword(env[btName]!, btName) : undefined) ?? env[WALLET_PASSWORD_ENV];
   if (password === undefined) {
-    throw new SubnetError('KEYFILE_ENCRYPTED', `keyfile ${path} is encrypted: give its password (--wallet.password or ${WALLET_PASSWORD_ENV})`, { path });
+    throw new SubnetError('KEYFILE_ENCRYPTED', `keyfile ${path} is encrypted: set ${WALLET_PASSWORD_ENV} (or btwallet's ${btName}) to its password`, { path });
   }
   return parseKeyfile(await decryptKeyfile(data, password, path, opts.kdf ?? NACL_KDF), path);
 }
