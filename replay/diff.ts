@@ -130,30 +130,34 @@ export interface RangeSummary {
   identical: number;
   differing: number;
   /** per uid, summed over the range */
-  totals: { uid: number; hotkey?: string; kind?: string; incentive_delta_sum: number; emission_delta_sum: number }[];
-  /** uids that gained / lost most emission over the range */
+  totals: { uid: number; hotkey?: string; kind?: string; incentive_delta_sum: number; dividends_delta_sum: number; emission_delta_sum: number }[];
+  /** uids that gained / lost most over the range: by emission, or by incentive + dividends when the log has no emission (a validator's prediction may run with rao_emission 0) */
   top_gainers: number[];
   top_losers: number[];
 }
 
 export function summarizeRange(perEpoch: readonly { identical: boolean; deltas?: readonly UidDelta[] }[]): RangeSummary {
-  const acc = new Map<number, { uid: number; hotkey?: string; kind?: string; incentive_delta_sum: number; emission_delta_sum: number }>();
+  const acc = new Map<number, RangeSummary['totals'][number]>();
+  let anyEmission = false;
   for (const e of perEpoch) {
     for (const d of e.deltas ?? []) {
-      const t = acc.get(d.uid) ?? { uid: d.uid, ...(d.hotkey ? { hotkey: d.hotkey } : {}), ...(d.kind ? { kind: d.kind } : {}), incentive_delta_sum: 0, emission_delta_sum: 0 };
+      const t = acc.get(d.uid) ?? { uid: d.uid, ...(d.hotkey ? { hotkey: d.hotkey } : {}), ...(d.kind ? { kind: d.kind } : {}), incentive_delta_sum: 0, dividends_delta_sum: 0, emission_delta_sum: 0 };
       t.incentive_delta_sum = r6(t.incentive_delta_sum + d.incentive_delta);
+      t.dividends_delta_sum = r6(t.dividends_delta_sum + d.dividends_delta);
       t.emission_delta_sum += d.emission_delta;
+      if (d.emission_before !== 0 || d.emission_after !== 0) anyEmission = true;
       acc.set(d.uid, t);
     }
   }
   const totals = [...acc.values()].sort((a, b) => a.uid - b.uid);
-  const byEmission = [...totals].sort((a, b) => b.emission_delta_sum - a.emission_delta_sum);
+  const key = (t: RangeSummary['totals'][number]) => (anyEmission ? t.emission_delta_sum : t.incentive_delta_sum + t.dividends_delta_sum);
+  const ranked = [...totals].sort((a, b) => key(b) - key(a));
   return {
     epochs: perEpoch.length,
     identical: perEpoch.filter((e) => e.identical).length,
     differing: perEpoch.filter((e) => !e.identical).length,
     totals,
-    top_gainers: byEmission.filter((t) => t.emission_delta_sum > 0).slice(0, 5).map((t) => t.uid),
-    top_losers: byEmission.filter((t) => t.emission_delta_sum < 0).reverse().slice(0, 5).map((t) => t.uid),
+    top_gainers: ranked.filter((t) => key(t) > 0).slice(0, 5).map((t) => t.uid),
+    top_losers: ranked.filter((t) => key(t) < 0).reverse().slice(0, 5).map((t) => t.uid),
   };
 }

@@ -160,6 +160,8 @@ export interface EmaState {
   epoch: number;
   ema: Float64Array;
   owner: string[];
+  /** [step, EMA after it] of the recent steps (weights may be prepared from an earlier step's EMA) */
+  history: [number, Float64Array][];
 }
 
 /** Replays one logged epoch. Throws REPLAY_EPOCH_INCOMPLETE when the epoch has no snapshot or prediction. */
@@ -208,7 +210,14 @@ export function replayEpoch(log: EpochLog, comps: Omit<ReplayComponents, 'source
       if (orphans.length) notes.push(`${orphans.length} step(s) of epoch ${log.epoch - 1} were committed after epoch ${log.epoch} opened: applied before its first step`);
     }
   }
-  const emaAfterStep = new Map<number, Float64Array>();
+  // EMA states in step order: [step, ema after it]. The starting state is the one after the
+  // previous epoch's steps (carried: with their history) or after step startStep - 1 (emaStart).
+  const emaStates: [number, Float64Array][] = carried ? [...carried.history] : [[log.startStep - 1, Float64Array.from(ema)]];
+  const emaAt = (step: number): Float64Array | undefined => {
+    let best: Float64Array | undefined;
+    for (const [st, e] of emaStates) if (st <= step) best = e;
+    return best;
+  };
   let rescoredAll = scorer !== null;
   const perUidScores: { uid: number; score: number; status: string }[] = [];
   const ownSet = new Set(own);
@@ -250,16 +259,17 @@ export function replayEpoch(log: EpochLog, comps: Omit<ReplayComponents, 'source
       }
       note('ema', d);
     }
-    emaAfterStep.set(g.step.step, Float64Array.from(ema));
+    emaStates.push([g.step.step, Float64Array.from(ema)]);
   }
-  ctx.emaOut?.({ epoch: log.epoch, ema: Float64Array.from(ema), owner: [...owner] });
+  ctx.emaOut?.({ epoch: log.epoch, ema: Float64Array.from(ema), owner: [...owner], history: emaStates.slice(-64) });
   if (opts.scorer && !rescoredAll) notes.push('some steps had no kept challenge/reference or response (pruned): their logged scores were used');
   if (!opts.scorer && !ctx.loggedScorer) notes.push(`logged scorer "${log.scorerName}" not loadable here: scores taken as logged`);
 
   // ---- 3: weights ----
   const newRows = new Map<number, { uids: number[]; weights: number[] }>();
   for (const wp of log.weightsPrepared) {
-    const recomputedScores = emaAfterStep.get(wp.step);
+    // the EMA after step wp.step (which may be a step of the previous epoch: weights are often prepared right after an epoch opens)
+    const recomputedScores = emaAt(wp.step);
     if (!changed) {
       // the scores the weights were made from = the EMA after that step
       if (recomputedScores) {

@@ -46,6 +46,11 @@ export function register(program: Command): void {
       const from = intArg('--from', o.from);
       const to = intArg('--to', o.to);
       const json = !!o.json;
+      // a closed pipe (`| head`) ends the output quietly
+      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EPIPE') process.exit(0);
+        throw err;
+      });
       const [{ runReplay }, { SubnetError }] = await Promise.all([import('../../replay/run'), import('../../shared/errors')]);
       let bar: { start(t: number, v: number): void; update(v: number): void; stop(): void } | null = null;
       const vectorToStdout = o.exportVector === true;
@@ -91,10 +96,11 @@ export function register(program: Command): void {
               } else {
                 const moved = r.deltas ?? [];
                 process.stdout.write(`${head}: ${moved.length} uid(s) changed${r.identical ? ' (outputs identical)' : ''}\n`);
+                const sg = (v: number) => `${v > 0 ? '+' : ''}${v.toFixed(4)}`;
                 for (const d of moved.slice(0, 20)) {
-                  const sign = d.incentive_delta > 0 ? '+' : '';
+                  const em = d.emission_before !== 0 || d.emission_after !== 0 ? `  emission ${d.emission_before} -> ${d.emission_after} rao` : '';
                   process.stdout.write(
-                    `  uid ${String(d.uid).padStart(3)} ${(d.hotkey ?? '').slice(0, 8).padEnd(8)}  incentive ${d.incentive_before.toFixed(4)} -> ${d.incentive_after.toFixed(4)} (${sign}${d.incentive_delta.toFixed(4)})  dividends ${d.dividends_before.toFixed(4)} -> ${d.dividends_after.toFixed(4)}  emission ${d.emission_before} -> ${d.emission_after} rao\n`,
+                    `  uid ${String(d.uid).padStart(3)} ${(d.hotkey ?? '').slice(0, 8).padEnd(8)}  incentive ${d.incentive_before.toFixed(4)} -> ${d.incentive_after.toFixed(4)} (${sg(d.incentive_delta)})  dividends ${d.dividends_before.toFixed(4)} -> ${d.dividends_after.toFixed(4)} (${sg(d.dividends_delta)})${em}\n`,
                   );
                 }
                 if (moved.length > 20) process.stdout.write(`  … ${moved.length - 20} more\n`);
@@ -113,11 +119,16 @@ export function register(program: Command): void {
             process.stdout.write(s.differing === 0 ? `all ${s.epochs} epoch(s) reproduced exactly\n` : `${s.differing} of ${s.epochs} epoch(s) differ from the log\n`);
           } else {
             process.stdout.write(`summary over ${s.epochs} epoch(s) with ${res.changes}:\n`);
-            const totals = [...s.totals].filter((t) => t.incentive_delta_sum !== 0 || t.emission_delta_sum !== 0).sort((a, b) => b.emission_delta_sum - a.emission_delta_sum);
-            for (const t of totals.slice(0, 20)) {
-              process.stdout.write(`  uid ${String(t.uid).padStart(3)}  ${t.emission_delta_sum >= 0 ? 'gains' : 'loses'} ${Math.abs(t.emission_delta_sum)} rao  (incentive ${t.incentive_delta_sum >= 0 ? '+' : ''}${t.incentive_delta_sum.toFixed(4)} summed)\n`);
+            const sg = (v: number) => `${v > 0 ? '+' : ''}${v.toFixed(4)}`;
+            const order = [...s.top_gainers, ...[...s.top_losers].reverse()];
+            const rest = s.totals.filter((t) => !order.includes(t.uid) && (t.incentive_delta_sum !== 0 || t.dividends_delta_sum !== 0 || t.emission_delta_sum !== 0)).map((t) => t.uid);
+            for (const uid of [...s.top_gainers, ...rest, ...[...s.top_losers].reverse()].slice(0, 25)) {
+              const t = s.totals.find((x) => x.uid === uid)!;
+              const gain = s.top_gainers.includes(uid) ? 'gains' : s.top_losers.includes(uid) ? 'loses' : 'moves';
+              const em = t.emission_delta_sum !== 0 ? `, emission ${t.emission_delta_sum > 0 ? '+' : ''}${t.emission_delta_sum} rao` : '';
+              process.stdout.write(`  uid ${String(t.uid).padStart(3)}  ${gain}: incentive ${sg(t.incentive_delta_sum)}, dividends ${sg(t.dividends_delta_sum)} (summed over epochs)${em}\n`);
             }
-            if (totals.length === 0) process.stdout.write('  nobody gains or loses\n');
+            if (s.top_gainers.length + s.top_losers.length + rest.length === 0) process.stdout.write('  nobody gains or loses\n');
           }
         }
         if (res.reportFile) process.stderr.write(`report written to ${res.reportFile}\n`);
