@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { concatBatch, defaultValidationOptions, float32Tensor, splitBatch, toTypedArray, validateInputs, type TensorSpec } from '../../shared/model';
+import { concatBatch, defaultValidationOptions, float32Tensor, splitBatch, toTypedArray, validateInputs, type TensorData, type TensorSpec } from '../../shared/model';
 import { fromCanonicalSecret, toCanonicalSecret } from '../../shared/keys';
 import { SubnetError } from '../../shared/errors';
 
@@ -9,7 +9,7 @@ describe('tensor helpers (properties)', () => {
   test('splitBatch(concatBatch(parts)) gives the parts back', () => {
     fc.assert(
       fc.property(fc.array(fc.array(fc.float({ noNaN: true }), { minLength: 4, maxLength: 4 }), { minLength: 1, maxLength: 5 }).chain((rows) => fc.constant(rows)), fc.integer({ min: 1, max: 4 }), (rows, k) => {
-        const parts = [];
+        const parts: TensorData[] = [];
         for (let i = 0; i < k; i++) parts.push(float32Tensor([rows.length, 4], rows.flat()));
         const merged = concatBatch(parts);
         expect(merged.shape).toEqual([rows.length * k, 4]);
