@@ -221,9 +221,27 @@ describe('acceptance script: local chain (subnet chain --block-mode instant)', (
   }, 180_000);
 });
 
+/**
+ * Differences that depend on the runtime VERSION, not on correctness (the local chain follows
+ * current subtensor; raonet.json is spec 218, Feb 2025):
+ *  - start_call does not exist in spec 218 (the script calls it "where the runtime has it");
+ *  - Event::CommitRevealEnabled is emitted by sudo_set_commit_reveal_weights_enabled since after
+ *    spec 218 (subtensor HEAD pallets/subtensor/src/utils/misc.rs).
+ * Everything else must be equal.
+ */
+function comparable(t: Transcript, other: Transcript): Transcript {
+  const otherSteps = new Set(other.steps.map((s) => s.step));
+  return {
+    storage: t.storage,
+    steps: t.steps
+      .filter((s) => s.step !== 'startCall' || otherSteps.has('startCall'))
+      .map((s) => ({ ...s, events: s.events.filter((e) => e !== 'subtensorModule.CommitRevealEnabled') })),
+  };
+}
+
 (SPEC ? test : test.skip)('local chain and runtime transcripts are equal (the runtime is right)', () => {
   if (!seen.local || !seen.runtime) throw new Error('one of the transcripts is missing (see the tests above)');
-  expect(seen.local).toEqual(seen.runtime);
+  expect(comparable(seen.local, seen.runtime)).toEqual(comparable(seen.runtime, seen.local));
 });
 
 afterAll(async () => {

@@ -132,8 +132,13 @@ export function defineChainCompliance(target: ComplianceTarget): void {
 
     test('add_stake: stake shows in the metagraph', async () => {
       expectIncluded(await client.addStake(alice, dave.address, netuid, 100n * TAO));
+      // every neuron staked, so validator permits do not depend on is_topk (spec 218) vs is_topk_nonzero (newer)
+      expectIncluded(await client.addStake(bob, eve.address, netuid, 10n * TAO));
+      expectIncluded(await client.addStake(charlie, ferdie.address, netuid, 10n * TAO));
       const mg = await client.metagraph(netuid);
-      expect(mg.stake[0]!).toBeGreaterThan(0n);
+      expect(mg.stake[0]!).toBeGreaterThan(mg.stake[1]!);
+      expect(mg.stake[1]!).toBeGreaterThan(0n);
+      expect(mg.stake[2]!).toBeGreaterThan(0n);
     }, T);
 
     test('serve_axon: a public IP is stored and read back; 127.0.0.1 is rejected (InvalidIpAddress)', async () => {
@@ -182,11 +187,16 @@ export function defineChainCompliance(target: ComplianceTarget): void {
       const values = [100, 200, 300];
       const salt = Array.from(randomAsU8a(8)).map((b) => b * 7);
       const hash = weightsCommitHash(dave.address, netuid, uids, values, salt, 0);
+      // subtensor: epoch(b) = (b + netuid + 1) / (tempo + 1); a reveal is allowed only in epoch(commit) + 1.
+      // Instant mode: the commit lands in head+1, the first reveal in head+2 — keep both in one epoch.
+      const tempo = (await client.hyperparameters(netuid)).tempo;
+      const epochOf = (b: number) => Math.floor((b + netuid + 1) / (tempo + 1));
+      for (let head = await client.currentBlock(); epochOf(head + 1) !== epochOf(head + 2); head = await client.currentBlock()) await newBlocks(1);
       expectIncluded(await client.commitWeights(dave, netuid, hash));
       expectRejected(await client.revealWeights(dave, netuid, uids, values, salt, 0), 'RevealTooEarly');
+      // each failed reveal is included (ExtrinsicFailed), i.e. one block per attempt: the next epoch is reached in <= tempo + 1
       let last: WriteResult | undefined;
-      for (let i = 0; i < 12; i++) {
-        await newBlocks(1);
+      for (let i = 0; i < tempo + 2; i++) {
         last = await client.revealWeights(dave, netuid, uids, values, salt, 0);
         if (!(last.status === 'rejected' && last.error === 'RevealTooEarly')) break;
       }
