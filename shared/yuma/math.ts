@@ -452,6 +452,7 @@ export function weighted_median_col_sparse(stake: ArrayLike<number>, score: Csr,
   const colScore = new Float64Array(K);
   const idx = new Int32Array(K);
   for (let k = 0; k < K; k++) idx[k] = k;
+  const upperIdx = new Int32Array(K);
   const bufs: [Int32Array, Int32Array, Int32Array] = [new Int32Array(K), new Int32Array(K), new Int32Array(K)];
   for (let c = 0; c < columns; c++) {
     const s0 = colCount[c];
@@ -462,7 +463,27 @@ export function weighted_median_col_sparse(stake: ArrayLike<number>, score: Csr,
       continue;
     }
     for (let q = s0; q < s1; q++) colScore[entK[q]] = entV[q];
-    median[c] = weighted_median(useStake, colScore, idx, K, minority, 0, stakeSum, bufs);
+    if (K > 1 && colScore[K >> 1] === 0) {
+      // The first pivot is 0, so the first partition step is known without scanning the K-s
+      // absent rows: lower is empty (scores are >= 0) and upper is this column's positive
+      // entries, in row order. Either the median is 0 or the search continues in upper, exactly
+      // as the loop would (the iteration limit cannot be reached: every step shrinks the set).
+      let nu = 0;
+      let hiStake = 0;
+      for (let q = s0; q < s1; q++) {
+        if (entV[q] > 0) {
+          upperIdx[nu++] = entK[q];
+          hiStake += useStake[entK[q]];
+        }
+      }
+      if (stakeSum - hiStake <= minority && nu > 0) {
+        median[c] = weighted_median(useStake, colScore, upperIdx, nu, minority, stakeSum - hiStake, stakeSum, bufs);
+      } else {
+        median[c] = 0;
+      }
+    } else {
+      median[c] = weighted_median(useStake, colScore, idx, K, minority, 0, stakeSum, bufs);
+    }
     for (let q = s0; q < s1; q++) colScore[entK[q]] = 0;
   }
   return median;

@@ -210,6 +210,32 @@ describe('weighted median', () => {
       { numRuns: 3000 },
     );
   });
+  test('weighted_median_col_sparse equals the BigInt port column by column (sparse columns, zero stake rows, any kappa)', () => {
+    const n = 9;
+    const sparseCol = fc.array(
+      fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 4 }).map((x) => x * 2 ** 30), bitsUnit)), { selector: (e) => e[0], maxLength: 3 }),
+      { minLength: n, maxLength: n },
+    );
+    fc.assert(
+      fc.property(sparseCol, fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2 ** 30 })), { minLength: n, maxLength: n }), u16, (rows, st, kappa) => {
+        const m = csrFromRows(rows, () => true, (v) => v);
+        const stake = Float64Array.from(st);
+        inplace_normalize(stake);
+        const majority = Number(divRef(BigInt(kappa) << 32n, 65535n << 32n));
+        const got = weighted_median_col_sparse(stake, m, n, majority);
+        const pos = [...stake.keys()].filter((i) => stake[i] > 0);
+        const use = Float64Array.from(pos.map((i) => stake[i]));
+        inplace_normalize(use);
+        const s = sum(use);
+        for (let c = 0; c < n; c++) {
+          const score = pos.map((i) => BigInt(rows[i].find((e) => e[0] === c)?.[1] ?? 0));
+          const ref = pos.length === 0 ? 0n : weightedMedianRef([...use].map(BigInt), score, pos.map((_, k) => k), BigInt(s - majority), 0n, BigInt(s));
+          expect(got[c]).toBe(Number(ref));
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
   test('kappa = 1 gives the column minimum over staked rows; kappa = 0 the maximum', () => {
     fc.assert(
       fc.property(sparseRows(5, 5), fc.array(fc.integer({ min: 1, max: 2 ** 30 }), { minLength: 5, maxLength: 5 }), (rows, st) => {
