@@ -420,7 +420,7 @@ export class LocalChain extends EventEmitter {
       authoringVersion: 1,
       specVersion: SPEC_VERSION,
       implVersion: 1,
-      apis: [['0x37e397fc7c91f5e4', 1]],
+      apis: [['0x37e397fc7c91f5e4', 2]],
       transactionVersion: TRANSACTION_VERSION,
       stateVersion: 1,
     };

@@ -108,16 +108,31 @@ export class RpcServer {
   }
 
   async stop(): Promise<void> {
+    // a graceful close: peers see the close frame (1001) before stop() resolves
+    const closing: Promise<void>[] = [];
     for (const c of this.conns) {
       for (const s of c.subs.values()) s.unsubscribe();
       c.subs.clear();
-      c.ws.close(CLOSE_CODES.GOING_AWAY, 'chain stopping');
-      c.ws.terminate();
+      closing.push(
+        new Promise<void>((resolve) => {
+          if (c.ws.readyState === c.ws.CLOSED) return resolve();
+          const t = setTimeout(() => {
+            c.ws.terminate();
+            resolve();
+          }, 1000);
+          c.ws.once('close', () => {
+            clearTimeout(t);
+            resolve();
+          });
+          c.ws.close(CLOSE_CODES.GOING_AWAY, 'chain stopping');
+        }),
+      );
     }
+    await Promise.all(closing);
     this.conns.clear();
     await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));
-    await new Promise<void>((resolve) => (this.http ? this.http.close(() => resolve()) : resolve()));
     this.http?.closeAllConnections?.();
+    await new Promise<void>((resolve) => (this.http ? this.http.close(() => resolve()) : resolve()));
     this.wss = null;
     this.http = null;
   }
@@ -257,11 +272,21 @@ export class RpcServer {
     m.set('state_call', (p) => {
       const method = p[0];
       if (typeof method !== 'string') throw invalidParams('expected a runtime API method name');
-      hexArg(p, 1, 'data');
-      if (method === 'Metadata_metadata') {
-        const md = chain.rt.metadata();
+      const data = hexToU8a(hexArg(p, 1, 'data'));
+      const md = chain.rt.metadata();
+      const wr = new Writer(md.length + 8);
+      if (method === 'Metadata_metadata_versions') {
+        wr.compact(1);
+        wr.uint(14, 4);
+        return u8aToHex(wr.finish());
+      }
+      if (method === 'Metadata_metadata' || method === 'Metadata_metadata_at_version') {
+        if (method === 'Metadata_metadata_at_version') {
+          const v = data.length === 4 ? data[0] | (data[1] << 8) | (data[2] << 16) | (data[3] << 24) : -1;
+          if (v !== 14) return '0x00';
+          wr.u8(1);
+        }
         // SCALE Vec<u8> of the metadata (OpaqueMetadata)
-        const wr = new Writer(md.length + 5);
         wr.compact(md.length);
         wr.bytes(md);
         return u8aToHex(wr.finish());

@@ -86,6 +86,8 @@ function mockKey(name: string, ...parts: (Uint8Array | number)[]): string {
 export class Executive {
   events: EventRecordValue[] = [];
   blockNumber = 0;
+  /** netuids whose epoch ran in the current block */
+  lastEpochs: number[] = [];
   private phaseIndex: number | null = null;
   private readonly epochFn: EpochFn;
 
@@ -113,7 +115,7 @@ export class Executive {
   }
   deposit(pallet: string, name: string, ...values: unknown[]): void {
     this.events.push({
-      phase: this.phaseIndex === null ? { tag: 'Finalization' } : { tag: 'ApplyExtrinsic', index: this.phaseIndex },
+      phase: this.phaseIndex === null ? { tag: 'Initialization' } : { tag: 'ApplyExtrinsic', index: this.phaseIndex },
       event: { pallet, name, values },
     });
   }
@@ -162,16 +164,18 @@ export class Executive {
     this.state.set('System', 'Number', [], number);
     this.state.set('System', 'ParentHash', [], parentHash);
     this.state.set('Timestamp', 'Now', [], timestampMs);
-    // on_initialize: per-block registration counters
+    // on_initialize: per-block registration counters, then subtensor's block_step (coinbase and
+    // the epochs due at this block) run before the block's extrinsics, as on subtensor
     for (const netuid of this.netuids()) {
       if (this.S<number>('RegistrationsThisBlock', netuid) !== 0) this.setS('RegistrationsThisBlock', [netuid], 0);
     }
+    this.lastEpochs = number > 0 ? this.runCoinbase() : [];
   }
 
-  /** Runs epochs due at this block (subtensor's coinbase), then writes System.Events. */
+  /** Writes System.Events; returns the netuids whose epoch ran in this block. */
   finalizeBlock(): { epochs: number[] } {
     this.phaseIndex = null;
-    const epochs = this.runCoinbase();
+    const epochs = this.lastEpochs;
     this.state.set('System', 'EventCount', [], this.events.length);
     this.state.setRaw(this.state.key('System', 'Events'), encode(this.rt.eventRecords, this.events), this.events);
     return { epochs };
@@ -285,6 +289,38 @@ export class Executive {
         this.state.remove('Sudo', 'Key');
         this.deposit('Sudo', 'KeyRemoved');
         return;
+      case 'Utility.batch':
+      case 'Utility.force_batch': {
+        const calls = a.calls as RuntimeCall[];
+        this.ensure(calls.length <= 10_922, 'TooManyCalls', 'Utility');
+        let failed = false;
+        for (const [i, c] of calls.entries()) {
+          const r = this.dispatchTransactional(origin, c);
+          if (r.success) {
+            this.deposit('Utility', 'ItemCompleted');
+            continue;
+          }
+          failed = true;
+          if (call.call === 'batch') {
+            this.deposit('Utility', 'BatchInterrupted', i, r.error);
+            return;
+          }
+          this.deposit('Utility', 'ItemFailed', r.error);
+        }
+        this.deposit('Utility', failed ? 'BatchCompletedWithErrors' : 'BatchCompleted');
+        return;
+      }
+      case 'Utility.batch_all': {
+        const calls = a.calls as RuntimeCall[];
+        this.ensure(calls.length <= 10_922, 'TooManyCalls', 'Utility');
+        for (const c of calls) {
+          const r = this.dispatchTransactional(origin, c);
+          if (!r.success) throw new DispatchFailure(r.error!);
+          this.deposit('Utility', 'ItemCompleted');
+        }
+        this.deposit('Utility', 'BatchCompleted');
+        return;
+      }
       default:
         if (call.pallet === 'AdminUtils') return this.admin(origin, call);
         if (call.pallet === ST) return this.subtensor(origin, call);

@@ -190,6 +190,26 @@ export const SUDO: PalletDef = {
   storage: [plain('Key', accountId, null, 'Optional')],
 };
 
+export const UTILITY: PalletDef = {
+  name: 'Utility',
+  index: 11,
+  crate: 'pallet_utility',
+  calls: [
+    { name: 'batch', index: 0, args: [['calls', vec(boxedCall), 'Vec<<T as Config>::RuntimeCall>']] },
+    { name: 'batch_all', index: 2, args: [['calls', vec(boxedCall), 'Vec<<T as Config>::RuntimeCall>']] },
+    { name: 'force_batch', index: 4, args: [['calls', vec(boxedCall), 'Vec<<T as Config>::RuntimeCall>']] },
+  ],
+  events: [
+    { name: 'BatchInterrupted', index: 0, named: true, fields: [['index', u32, 'u32'], ['error', dispatchError, 'DispatchError']] },
+    { name: 'BatchCompleted', index: 1, fields: [] },
+    { name: 'BatchCompletedWithErrors', index: 2, fields: [] },
+    { name: 'ItemCompleted', index: 3, fields: [] },
+    { name: 'ItemFailed', index: 4, named: true, fields: [['error', dispatchError, 'DispatchError']] },
+  ],
+  errors: ['TooManyCalls'],
+  constants: [{ name: 'batched_calls_limit', codec: u32, value: 10_922 }],
+};
+
 const adminCall = (name: string, index: number, args: [string, Codec<any>, string][]): CallDef => ({ name, index, args });
 export const ADMIN_UTILS: PalletDef = {
   name: 'AdminUtils',
@@ -360,6 +380,6 @@ export const SUBTENSOR: PalletDef = {
 };
 
 
-export const PALLETS: PalletDef[] = [SYSTEM, TIMESTAMP, BALANCES, SUBTENSOR, SUDO, ADMIN_UTILS];
+export const PALLETS: PalletDef[] = [SYSTEM, TIMESTAMP, BALANCES, SUBTENSOR, UTILITY, SUDO, ADMIN_UTILS];
 
 export type { VariantDef };
