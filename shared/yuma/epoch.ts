@@ -251,9 +251,13 @@ function u16Vec(x: Float64Array): number[] {
 }
 
 /** floor(share_bits * rao / 2^32) clamped to u64 (I96F32 mul + saturating_to_num::<u64>). */
-function raoVec(share: Float64Array, rao: number): number[] {
+export function raoVec(share: Float64Array, rao: number): number[] {
   const out: number[] = new Array(share.length);
   const r = BigInt(rao);
+  // rao = ra*2^32 + rb: for s <= 2^32 (a share <= 1), s*rao/2^32 = s*ra + s*rb/2^32 where
+  // s*ra <= rao < 2^53 is an exact integer and floor(s*rb/2^32) is the exact I32F32 `mul`
+  const ra = Math.floor(rao / TWO32);
+  const rb = rao - ra * TWO32;
   for (let i = 0; i < share.length; i++) {
     const s = share[i];
     if (s <= 0 || rao === 0) {
@@ -262,6 +266,7 @@ function raoVec(share: Float64Array, rao: number): number[] {
     }
     const p = s * rao;
     if (p < 9007199254740992) out[i] = Math.floor(p / TWO32);
+    else if (s <= TWO32) out[i] = s * ra + mul(s, rb);
     else {
       let e = (BigInt(s) * r) >> 32n;
       if (e > U64_MAX_BIG) e = U64_MAX_BIG;

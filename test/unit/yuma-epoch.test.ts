@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { validateEpochInput, yumaEpoch, type EpochInput } from '../../shared/yuma';
-import { liquidAlphaLookup, alpha_sigmoid } from '../../shared/yuma/epoch';
+import { liquidAlphaLookup, alpha_sigmoid, raoVec } from '../../shared/yuma/epoch';
 import { csrFromRows } from '../../shared/yuma/math';
 import { generateEpochInput, Prng } from '../../shared/yuma/generate';
 import { TWO32 } from '../../shared/yuma/fixed';
@@ -49,6 +49,18 @@ describe('yumaEpoch on generated inputs', () => {
     const copy = JSON.parse(JSON.stringify(input)) as EpochInput;
     yumaEpoch(input);
     expect(input).toEqual(copy);
+  });
+});
+
+describe('emission conversion (I96F32 share * rao, to u64)', () => {
+  test('equals floor(share_bits * rao / 2^32) in BigInt', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 2 * TWO32 }), { maxLength: 20 }), fc.oneof(fc.integer({ min: 0, max: 2 ** 32 }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER })), (share, rao) => {
+        const got = raoVec(Float64Array.from(share), rao);
+        expect(got).toEqual(share.map((s) => Number((BigInt(s) * BigInt(rao)) >> 32n)));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
