@@ -15,12 +15,8 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const env = { BT_WALLET_PASSWORD: '', BT_WALLET_NAME: '', BT_WALLET_HOTKEY: '', BT_WALLET_PATH: '' };
-const clean = (): NodeJS.ProcessEnv => {
-  const e: NodeJS.ProcessEnv = {};
-  for (const k of Object.keys(env)) e[k] = undefined;
-  return e;
-};
+/** The caller's wallet variables must not leak into the child (undefined = unset for spawn). */
+const clean = (): NodeJS.ProcessEnv => ({ BT_WALLET_PASSWORD: undefined, BT_WALLET_NAME: undefined, BT_WALLET_HOTKEY: undefined, BT_WALLET_PATH: undefined });
 
 test('subnet wallet create (--no-password) then read back with the library, show and list', async () => {
   const r = await runCli(['wallet', 'create', '--wallet.path', dir, '--wallet.name', 'miner', '--wallet.hotkey', 'hk1', '--no-password', '--json'], { env: clean() });
@@ -54,9 +50,9 @@ test('encrypted coldkey with BT_WALLET_PASSWORD (real btwallet Argon2i parameter
   expect(out.coldkey_encrypted).toBe(true);
   expect(out.hotkey_address).toBe('5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY');
   const loc = { path: dir, name: 'v', hotkey: 'default' };
+  // one real-parameter decryption (≈ 3–9 s of Argon2i); wrong passwords are covered by the unit tests
   expect((await loadColdkey(loc, { password: 'hunter2' })).address).toBe(out.coldkey);
-  await expect(loadColdkey(loc, { password: 'wrong' })).rejects.toMatchObject({ code: 'KEYFILE_BAD_PASSWORD' });
-}, 60_000);
+}, 90_000);
 
 test('no password and no terminal: a clear error, nothing written', async () => {
   const r = await runCli(['wallet', 'create', '--wallet.path', dir, '--wallet.name', 'x'], { env: clean() });
