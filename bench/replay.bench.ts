@@ -7,7 +7,7 @@
  *   subnet bench replay [--quick] [--json]      (--quick: 100 epochs)
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchModule } from './harness';
 
@@ -29,27 +29,39 @@ export const bench: BenchModule = {
       store.close();
       const genS = (performance.now() - t0) / 1000;
       opts.log(`generated ${epochs} epochs x ${n} uids in ${genS.toFixed(1)} s (${(statSync(db).size / 1e6).toFixed(1)} MB)`);
-      const time = async (label: string, extra: { set?: string[]; scorer?: string }) => {
+      const time = async (label: string, extra: { set?: string[]; scorer?: string; threads?: number; feedForward?: boolean }) => {
         const t = performance.now();
-        const res = await runReplay({ db, from: 1, to: epochs, set: extra.set ?? [], scorer: extra.scorer, feedForward: true });
+        const c0 = process.cpuUsage();
+        const res = await runReplay({ db, from: 1, to: epochs, set: extra.set ?? [], scorer: extra.scorer, feedForward: extra.feedForward ?? true, threads: extra.threads });
         const s = (performance.now() - t) / 1000;
-        opts.log(`${label}: ${epochs} epochs in ${s.toFixed(2)} s (${((s * 1000) / epochs).toFixed(2)} ms/epoch), identical ${res.summary.identical}/${epochs}`);
-        return { s, identical: res.summary.identical };
+        const c = process.cpuUsage(c0);
+        const cpu = (c.user + c.system) / 1e6;
+        opts.log(`${label}: ${epochs} epochs in ${s.toFixed(2)} s wall, ${cpu.toFixed(2)} s CPU of this process (${((s * 1000) / epochs).toFixed(2)} ms/epoch), identical ${res.summary.identical}/${epochs}`);
+        return { s, cpu, identical: res.summary.identical };
       };
-      const same = await time('unchanged', {});
-      const kappa = await time('--set kappa=0.6', { set: ['kappa=0.6'] });
-      const scorer = await time('--scorer exact', { scorer: 'exact' });
+      const par = await time('unchanged (worker threads)', {});
+      const seq = await time('unchanged (one thread)', { threads: 1 });
+      const kappa = await time('--set kappa=0.6 (bonds fed forward: sequential)', { set: ['kappa=0.6'] });
+      const kappaNoFf = await time('--set kappa=0.6 --no-feed-forward (worker threads)', { set: ['kappa=0.6'], feedForward: false });
+      const scorer = await time('--scorer exact (EMA carried: sequential)', { scorer: 'exact' });
+      const goal = opts.quick ? 3 : 30;
       return {
         epochs,
         n,
+        load_average_1m: round(loadavg()[0]),
         generate_s: round(genS),
-        unchanged_s: round(same.s),
-        unchanged_identical: same.identical,
+        unchanged_s: round(par.s),
+        unchanged_identical: par.identical,
+        unchanged_one_thread_s: round(seq.s),
+        unchanged_one_thread_cpu_s: round(seq.cpu),
         set_kappa_s: round(kappa.s),
+        set_kappa_cpu_s: round(kappa.cpu),
+        set_kappa_no_feed_forward_s: round(kappaNoFf.s),
         rescore_s: round(scorer.s),
-        ms_per_epoch_unchanged: round((same.s * 1000) / epochs),
-        goal_s: opts.quick ? 3 : 30,
-        meets_goal: Math.max(same.s, kappa.s, scorer.s) < (opts.quick ? 3 : 30),
+        rescore_cpu_s: round(scorer.cpu),
+        ms_per_epoch_unchanged: round((par.s * 1000) / epochs),
+        goal_s: goal,
+        meets_goal: Math.max(par.s, kappa.s, scorer.s) < goal,
       };
     } finally {
       rmSync(dir, { recursive: true, force: true });

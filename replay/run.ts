@@ -7,10 +7,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SubnetError } from '../shared/errors';
 import { openLogStore } from '../shared/log/sqlite';
-import type { EpochLog } from '../shared/log/interface';
-import { BUILTIN_SCORERS } from '../shared/scoring/builtins';
 import { loadScorer } from '../shared/scoring/loader';
-import type { Scorer } from '../shared/scoring/interface';
+import { builtinScorerFor } from './loggedScorer';
+import { defaultThreads, replayParallel, workerScript } from './parallel';
 import { scoresToWeights } from '../shared/weights';
 import { yumaEpoch } from '../shared/yuma';
 import { summarizeRange, type RangeSummary } from './diff';
@@ -33,6 +32,8 @@ export interface ReplayRunOptions {
   manifest?: string;
   feedForward: boolean;
   cwd?: string;
+  /** worker threads for long independent ranges (default: up to 4, by available cores); 1 = sequential */
+  threads?: number;
 }
 
 export interface ReplaySinks {
@@ -74,11 +75,7 @@ export function loadKinds(db: string, manifest?: string): Map<string, string> | 
   return null;
 }
 
-/** The logged scorer, when it is a built-in of the same version (used to verify the logged scores). */
-export function builtinScorerFor(log: EpochLog): Scorer | null {
-  const s = BUILTIN_SCORERS[log.scorerName] ?? Object.values(BUILTIN_SCORERS).find((b) => b.name === log.scorerName);
-  return s && s.version === log.scorerVersion ? s : null;
-}
+export { builtinScorerFor };
 
 export async function runReplay(o: ReplayRunOptions, sinks: ReplaySinks = {}): Promise<ReplayRunResult> {
   // parse everything before touching the database: bad input fails fast
@@ -109,27 +106,38 @@ export async function runReplay(o: ReplayRunOptions, sinks: ReplaySinks = {}): P
     const changed = scorer !== undefined || params.length > 0;
     const report = o.report ? new ReplayReportBuilder(kinds ? { kindOf: (hk) => kinds.get(hk) } : {}) : null;
     sinks.onStart?.(epochs.length);
-    const results = replayRange(
-      comps,
-      epochs,
-      { scorer, params, feedForward: o.feedForward, keepOutputs: report !== null },
-      {
-        loggedScorer: scorer ? undefined : builtinScorerFor,
-        onEpoch: (r, i) => {
-          if (report) {
-            report.add(r, r.recordedInput!.weights);
-            delete r.output;
-            delete r.input;
-            delete r.recorded;
-            delete r.recordedInput;
-            delete r.scores;
-            delete r.hotkeys;
-          }
-          sinks.onEpoch?.(r, i, epochs.length);
-          sinks.onProgress?.(i + 1, epochs.length);
+    const threads = o.threads ?? defaultThreads();
+    // epochs are independent unless something is carried: a re-scored EMA, or replayed bonds (feed-forward)
+    const parallel = threads > 1 && !report && epochs.length >= 64 && !scorer && (params.length === 0 || !o.feedForward) && workerScript() !== null;
+    let results: EpochReplayResult[];
+    if (parallel) {
+      results = await replayParallel({ db: o.db, epochs, scorer: o.scorer, cwd: o.cwd, set: o.set, feedForward: o.feedForward, threads }, (r, i) => {
+        sinks.onEpoch?.(r, i, epochs.length);
+        sinks.onProgress?.(i + 1, epochs.length);
+      });
+    } else {
+      results = replayRange(
+        comps,
+        epochs,
+        { scorer, params, feedForward: o.feedForward, keepOutputs: report !== null },
+        {
+          loggedScorer: scorer ? undefined : builtinScorerFor,
+          onEpoch: (r, i) => {
+            if (report) {
+              report.add(r, r.recordedInput!.weights);
+              delete r.output;
+              delete r.input;
+              delete r.recorded;
+              delete r.recordedInput;
+              delete r.scores;
+              delete r.hotkeys;
+            }
+            sinks.onEpoch?.(r, i, epochs.length);
+            sinks.onProgress?.(i + 1, epochs.length);
+          },
         },
-      },
-    );
+      );
+    }
     const out: ReplayRunResult = { results, summary: summarizeRange(results), changed, changes: [scorer ? `scorer=${scorer.name}` : '', describeParams(params)].filter(Boolean).join(', '), epochs };
     if (report && o.report) {
       const { renderReport } = await import('../shared/report');
