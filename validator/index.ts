@@ -8,3 +8,4 @@ export * from './schedule';
 export * from './snapshot';
 export { systemClock, sleep } from './clock';
 export { ClientPoolAdapter, mapWireResult, endpointOf, type PoolAdapterOptions } from './poolAdapter';
+export { ApiEpochSource, type ApiLike } from './epochSource';

@@ -79,6 +79,19 @@ export type PrepareWeights = (
   hyper: { n: number; minAllowedWeights: number; maxWeightLimit: number; excludeQuantile: number },
 ) => { uids: number[]; weights: number[] };
 
+/**
+ * Chain facts the metagraph lacks (optional): when the subnet's last epoch ran, and the EpochInput
+ * values read at a given block. With it, epochs are detected from the chain itself
+ * (LastMechansimStepBlock) instead of the tempo formula, and predictions use the chain's owner uid,
+ * TaoWeight and last step block. The CLI builds one over the chain client's ApiPromise.
+ */
+export interface EpochSource {
+  /** the block of the subnet's last epoch at the head (LastMechansimStepBlock); null when unknown */
+  lastEpochBlock(netuid: number, opts?: { signal?: AbortSignal }): Promise<number | null>;
+  /** EpochInput values the metagraph lacks, as stored at block `at` */
+  extras(netuid: number, at: number, opts?: { signal?: AbortSignal }): Promise<EpochExtras>;
+}
+
 export interface ValidatorComponents {
   chain: ValidatorChain;
   pool: QueryPool;
@@ -96,7 +109,9 @@ export interface ValidatorComponents {
   schedule?: EpochSchedule;
   /** challenge seeds (u32); default: crypto-random */
   seeds?: () => number;
-  /** values the chain client does not expose (see snapshot.ts) */
+  /** values the chain client does not expose (see snapshot.ts); a static fallback when there is no epochSource */
   epochExtras?: () => EpochExtras;
+  /** epoch detection and EpochInput extras from the chain (see EpochSource) */
+  epochSource?: EpochSource;
   appVersion?: string;
 }

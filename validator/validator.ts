@@ -86,6 +86,8 @@ export class Validator {
   private scorerFaults = 0;
   private predictions = 0;
   private readonly weightCounts = { included: 0, rejected: 0, failed: 0, scheduled: 0 };
+  /** the chain's LastMechansimStepBlock as last seen (with an epochSource); undefined before the first read */
+  private chainLastEpoch: number | null | undefined = undefined;
   /** snapshots taken just before an epoch block, by epoch block */
   private readonly snapshots = new Map<number, Metagraph>();
 
@@ -439,10 +441,21 @@ export class Validator {
     const netuid = this.options.netuid;
     // 1. an epoch ran in (from, b]: close the validator epoch with the snapshot and the prediction
     let epochBlock: number | null = null;
-    for (let x = Math.max(from + 1, b - h.tempo - 1); x <= b; x++) if (this.schedule.isEpochBlock(x, h.tempo, netuid)) epochBlock = x;
+    let next: number;
+    const src = this.c.epochSource;
+    const last = src ? await src.lastEpochBlock(netuid, { signal }) : null;
+    if (src && last !== null) {
+      // the chain says when it ran its epoch
+      if (this.chainLastEpoch !== undefined && this.chainLastEpoch !== null && last > this.chainLastEpoch) epochBlock = last;
+      this.chainLastEpoch = last;
+      next = last > 0 ? last + h.tempo + 1 : this.schedule.nextEpochBlockAfter(b, h.tempo, netuid);
+      while (next <= b) next += h.tempo + 1;
+    } else {
+      for (let x = Math.max(from + 1, b - h.tempo - 1); x <= b; x++) if (this.schedule.isEpochBlock(x, h.tempo, netuid)) epochBlock = x;
+      next = this.schedule.nextEpochBlockAfter(b, h.tempo, netuid);
+    }
     if (epochBlock !== null) await this.finishEpoch(epochBlock, signal);
     // 2. the next block is an epoch block: snapshot the state it will run on
-    const next = this.schedule.nextEpochBlockAfter(b, h.tempo, netuid);
     if (next === b + 1 && this.options.predict && !this.snapshots.has(next)) {
       const mg = await this.sync(b, { signal, weights: true });
       this.snapshots.set(next, mg);
@@ -465,7 +478,7 @@ export class Validator {
         exact = false;
       } else exact = snap.block === epochBlock - 1;
       try {
-        const extras = this.c.epochExtras?.() ?? {};
+        const extras = this.c.epochSource ? await this.c.epochSource.extras(this.options.netuid, snap.block, { signal }) : (this.c.epochExtras?.() ?? {});
         const input: EpochInput = epochInputFromMetagraph(snap, epochBlock, extras);
         const predicted = this.c.yuma(input);
         const reported = mgAfter.block >= epochBlock ? reportedFromMetagraph(mgAfter) : null;

@@ -172,6 +172,7 @@ export function register(program: Command): void {
             signer,
             yuma: yuma.yumaEpoch,
             prepareWeights: weights.scoresToWeights,
+            epochSource: new v.ApiEpochSource(() => chain.api as unknown as import('../../validator').ApiLike),
             appVersion: paths.packageVersion(),
           },
           options,

@@ -137,6 +137,12 @@ describe('subnet validator against the local chain and real miners', () => {
     expect(byUid(0).every((q) => q.status === 'no_axon')).toBe(true);
     // weights: prepared and included at least once over the run, honest > noisy
     const all = epochs.map((e) => store.loadEpoch(e.epoch));
+    // predictions: the epoch block comes from the chain (LastMechansimStepBlock); a snapshot read at the
+    // block before it predicts exactly what the chain then reports
+    const predicted = all.filter((e) => e.snapshot && e.prediction);
+    const exact = predicted.filter((e) => e.snapshot!.exact);
+    expect(exact.length).toBeGreaterThanOrEqual(1);
+    for (const e of exact) expect({ epoch: e.epoch, diff: e.prediction!.maxAbsDiff }).toEqual({ epoch: e.epoch, diff: 0 });
     const included = all.flatMap((e) => e.weightSets.filter((w) => w.status === 'included'));
     expect(included.length).toBeGreaterThanOrEqual(1);
     const prepared = all.flatMap((e) => e.weightsPrepared);

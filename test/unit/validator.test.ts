@@ -362,6 +362,35 @@ describe('Validator epochs and prediction', () => {
   });
 });
 
+describe('Validator epochs from an EpochSource', () => {
+  it('detects the epoch from the chain (LastMechansimStepBlock), snapshots the block before the next one, uses the chain extras', async () => {
+    // a chain whose epochs run at (b + netuid + 1) % (tempo + 1) == 0: 97, 108, 119 (one block later than the formula)
+    let chainLast = 97;
+    const extrasAt: number[] = [];
+    const r = rig();
+    (r.v as unknown as { c: { epochSource: unknown } }).c.epochSource = {
+      lastEpochBlock: async () => chainLast,
+      extras: async (_n: number, at: number) => {
+        extrasAt.push(at);
+        return { lastMechanismStepBlock: chainLast, ownerUid: 0, taoWeight: '123' };
+      },
+    };
+    await r.v.init();
+    await r.v.runStep();
+    await adv(r, 106);
+    await adv(r, 107); // the formula's snapshot block would be 106; the chain's is 107
+    await adv(r, 108);
+    expect(r.log.loadEpoch(1).closed).toBe(false); // the chain has not said so yet
+    chainLast = 108;
+    await adv(r, 109);
+    const e1 = r.log.loadEpoch(1);
+    expect(e1.closed).toBe(true);
+    expect(e1.snapshot).toMatchObject({ epochBlock: 108, snapshotBlock: 107, exact: true });
+    expect(e1.snapshot!.input).toMatchObject({ current_block: 108, owner_uid: 0, tao_weight: '123', last_mechanism_step_block: 108 });
+    expect(extrasAt).toEqual([107]);
+  });
+});
+
 describe('Validator restart', () => {
   it('resumes EMA, step counter and open epoch from the log and does not set weights again within the rate limit', async () => {
     const path = join(dir, 'r.db');
