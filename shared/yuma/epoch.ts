@@ -116,7 +116,7 @@ export function maskedWeights(
 }
 
 /** Raw u16 weight rows (j < n) with row normalisation done exactly on the integers. */
-function rowNormalizeU16(m: Csr): void {
+export function rowNormalizeU16(m: Csr): void {
   for (let i = 0; i < m.rows; i++) {
     let s = 0;
     for (let p = m.ptr[i]; p < m.ptr[i + 1]; p++) s += m.val[p];
@@ -125,7 +125,7 @@ function rowNormalizeU16(m: Csr): void {
 }
 
 /** Column normalisation of raw u16 entries (classic bonds), j < columns; others become I32F32(u16). */
-function colNormalizeU16(m: Csr, columns: number): void {
+export function colNormalizeU16(m: Csr, columns: number): void {
   const colSum = new Float64Array(columns);
   const nnz = m.ptr[m.rows];
   for (let p = 0; p < nnz; p++) if (m.col[p] < columns) colSum[m.col[p]] += m.val[p];
@@ -138,7 +138,7 @@ function colNormalizeU16(m: Csr, columns: number): void {
 }
 
 /** 1 - bma/1e6 in I32F32 bits (compute_disabled_liquid_alpha / compute_ema_bonds_normal_sparse). */
-function emaAlpha(bma: number): number {
+export function emaAlpha(bma: number): number {
   const scaled = Number((BigInt(bma) << 32n) / 1000000n); // I64F64 bma/1e6, floored to I32F32
   let a = ONE - scaled;
   if (a < -(2 ** 63)) a = -(2 ** 63);

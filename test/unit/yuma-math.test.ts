@@ -24,7 +24,7 @@ import {
   weighted_median,
   weighted_median_col_sparse,
 } from '../../shared/yuma/math';
-import { alpha_sigmoid, maskedWeights } from '../../shared/yuma/epoch';
+import { alpha_sigmoid, colNormalizeU16, emaAlpha, maskedWeights, rowNormalizeU16 } from '../../shared/yuma/epoch';
 import { expSafeBig } from '../../shared/yuma/fixed';
 
 const ONE = 1n << 32n;
@@ -368,6 +368,41 @@ describe('weight masks', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('closed forms on raw u16 (epoch.ts) equal the I32F32 functions on u16 bits', () => {
+  const u16rows = fc.array(fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 9 }), u16), { selector: (e) => e[0], maxLength: 8 }), { minLength: 6, maxLength: 6 });
+  test('rowNormalizeU16 = inplace_row_normalize_sparse(I32F32(u16))', () => {
+    fc.assert(
+      fc.property(u16rows, (rows) => {
+        const a = csrFromRows(rows, () => true, (v) => v);
+        rowNormalizeU16(a);
+        const b = csrFromRows(rows, () => true, (v) => v * TWO32);
+        inplace_row_normalize_sparse(b);
+        expect(toRows(a)).toEqual(toRows(b));
+      }),
+    );
+  });
+  test('colNormalizeU16 = inplace_col_normalize_sparse(I32F32(u16)), columns >= n left as I32F32(u16)', () => {
+    fc.assert(
+      fc.property(u16rows, (rows) => {
+        const a = csrFromRows(rows, () => true, (v) => v);
+        colNormalizeU16(a, 6);
+        const b = csrFromRows(rows, () => true, (v) => v * TWO32);
+        inplace_col_normalize_sparse(b, 6);
+        expect(toRows(a)).toEqual(toRows(b));
+      }),
+    );
+  });
+  test('emaAlpha = 1 - I32F32(I64F64(bma) / 1e6)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 40 }), (bma) => {
+        // I64F64 bits floor(bma * 2^64 / 1e6), floored to I32F32 (>> 32)
+        const ref = (1n << 32n) - (((BigInt(bma) << 128n) / (1000000n << 64n)) >> 32n);
+        expect(emaAlpha(bma)).toBe(Number(ref));
+      }),
     );
   });
 });
