@@ -45,3 +45,22 @@ export type ModelErrorCode =
   | 'MODEL_NAN'
   | 'MODEL_RUN_FAILED'
   | 'MODEL_CLOSED';
+
+/** The codes that mean "this request does not fit the model" (the caller's fault, never the model's). */
+export const MODEL_INPUT_ERROR_CODES: readonly ModelErrorCode[] = Object.freeze([
+  'MODEL_BAD_REQUEST',
+  'MODEL_BAD_INPUT_NAME',
+  'MODEL_MISSING_INPUT',
+  'MODEL_BAD_DTYPE',
+  'MODEL_BAD_SHAPE',
+  'MODEL_BAD_LENGTH',
+  'MODEL_BATCH_TOO_LARGE',
+  'MODEL_INPUT_TOO_LARGE',
+  'MODEL_NAN',
+] as const);
+
+/** True when `err` is a request-validation error of shared/model. */
+export function isModelInputError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (MODEL_INPUT_ERROR_CODES as readonly string[]).includes(code);
+}

@@ -67,3 +67,19 @@ describe('sr25519 secret forms (properties)', () => {
     );
   });
 });
+
+describe('MODEL_INPUT_ERROR_CODES', () => {
+  test('validation errors are input errors; load/run/closed are not', async () => {
+    const { isModelInputError, MODEL_INPUT_ERROR_CODES } = await import('../../shared/model');
+    expect(MODEL_INPUT_ERROR_CODES).toContain('MODEL_NAN');
+    let err: unknown;
+    try {
+      validateInputs(spec, { x: float32Tensor([1, 3], [1, 2, 3]) }, defaultValidationOptions);
+    } catch (e) {
+      err = e;
+    }
+    expect(isModelInputError(err)).toBe(true);
+    expect(isModelInputError(new SubnetError('MODEL_RUN_FAILED', 'x'))).toBe(false);
+    expect(isModelInputError(null)).toBe(false);
+  });
+});
