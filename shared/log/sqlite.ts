@@ -102,6 +102,7 @@ export class SqliteLogStore implements LogStore {
   private readonly opts: SqliteLogOptions;
   private stmts!: ReturnType<SqliteLogStore['prepare']>;
   private closed = false;
+  private readonly updateCache = new Map<string, Database.Statement>();
 
   /** Opens (creating and migrating when needed). Errors: LOG_NOT_FOUND, LOG_FOREIGN, LOG_CORRUPT, LOG_NEWER_SCHEMA, LOG_OLD_SCHEMA, LOG_OPEN_FAILED. */
   constructor(path: string, opts: Partial<SqliteLogOptions> = {}) {
@@ -298,7 +299,13 @@ export class SqliteLogStore implements LogStore {
         }
       }
       if (cols.length === 0) return;
-      this.db.prepare(`UPDATE weight_sets SET ${cols.join(', ')} WHERE id = ?`).run(...vals, id);
+      const sql = `UPDATE weight_sets SET ${cols.join(', ')} WHERE id = ?`;
+      let st = this.updateCache.get(sql);
+      if (!st) {
+        st = this.db.prepare(sql);
+        this.updateCache.set(sql, st);
+      }
+      st.run(...vals, id);
     });
   }
 
