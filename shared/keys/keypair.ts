@@ -197,11 +197,17 @@ export const DEV_ACCOUNTS = ['alice', 'bob', 'charlie', 'dave', 'eve', 'ferdie']
  * secret is public. `name` is case-insensitive for the six well-known accounts
  * (`alice` → `//Alice`); any other name `N` of letters, digits, `_`, `-` gives `//N`.
  */
+const devCache = new Map<string, Sr25519Keypair>();
+
 export function devKeypair(name = 'alice'): Sr25519Keypair {
+  const cached = devCache.get(name);
+  if (cached) return cached;
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new SubnetError('KEY_INVALID_URI', `dev key name must be letters, digits, _ or - (got ${JSON.stringify(name)})`, { got: name });
   const lower = name.toLowerCase();
   const junction = (DEV_ACCOUNTS as readonly string[]).includes(lower) ? lower[0].toUpperCase() + lower.slice(1) : name;
-  return keypairFromUri(`//${junction}`);
+  const kp = keypairFromUri(`//${junction}`);
+  if (devCache.size < 1024) devCache.set(name, kp);
+  return kp;
 }
 
 /** A new random 12-word BIP-39 mnemonic. */
