@@ -33,7 +33,7 @@ async function localFigures(opts: BenchOptions): Promise<Record<string, unknown>
         {
           owner: '//Alice',
           ownerHotkey: '//Bench//hot0',
-          hyperparameters: { MaxAllowedUids: 256, Tempo: 2, WeightsSetRateLimit: 0, MinAllowedWeights: 1, MaxAllowedValidators: 256, TargetRegistrationsPerInterval: 1000, MaxRegistrationsPerBlock: 1000 },
+          hyperparameters: { MaxAllowedUids: 256, Tempo: 2, CommitRevealWeightsEnabled: false, WeightsSetRateLimit: 0, MinAllowedWeights: 1, MaxAllowedValidators: 256, TargetRegistrationsPerInterval: 1000, MaxRegistrationsPerBlock: 1000 },
           neurons,
         },
       ],

@@ -21,7 +21,7 @@ import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import type { Codec, ISubmittableResult, SignerPayloadJSON, SignerResult } from '@polkadot/types/types';
 import type { DispatchError } from '@polkadot/types/interfaces';
 import { hexToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { blake2AsU8a } from '@polkadot/util-crypto';
+import { blake2AsU8a, encodeAddress } from '@polkadot/util-crypto';
 import { SubnetError, errorMessage, isAbortError } from '../errors';
 import { nullLogger, type Logger } from '../logger';
 import type { Keypair } from '../keys/interface';
@@ -96,6 +96,7 @@ export class SubstrateChainClient implements ChainClient {
   private readonly nonces = new Map<string, number>();
   private readonly nonceLocks = new Map<string, Promise<unknown>>();
   private readonly accountQueues = new Map<string, Promise<unknown>>();
+  private readonly addressCache = new Map<string, string>();
   private readonly typeCache = new Map<string, { type: string; optional: boolean; fallback: string }>();
 
   constructor(options: Partial<ChainClientOptions> = {}, components: ChainClientComponents = {}) {
@@ -399,10 +400,16 @@ export class SubstrateChainClient implements ChainClient {
     const r1 = await this.queryAt(r1Keys, at, opts);
     if (this.decode('networksAdded', r1[0] ?? null)?.toJSON() !== true) throw unknownNetuid(netuid);
     const n = Number(this.decode('subnetworkN', r1[1] ?? null)?.toString() ?? 0);
-    const vec = new Map<string, Codec>();
+    const vec = new Map<string, (number | bigint | boolean)[]>();
     present.forEach((name, i) => {
-      const c = this.decode(name, r1[2 + i] ?? null);
-      if (c) vec.set(name, c);
+      const hex = r1[2 + i] ?? null;
+      const fast = fastVec(hex);
+      if (fast) {
+        vec.set(name, fast);
+        return;
+      }
+      const c = this.decode(name, hex);
+      if (c) vec.set(name, toArr(c).map((x) => (x.toRawType() === 'bool' ? x.toJSON() === true : BigInt(x.toString()))));
     });
     const hyperparameters = hp.read(r1.slice(2 + present.length, 2 + present.length + hp.keys.length));
     const ownerCodec = ownerKey ? this.decode('subnetOwner', r1[r1.length - 1] ?? null) : null;
@@ -416,12 +423,12 @@ export class SubstrateChainClient implements ChainClient {
     if (opts.weights) for (const uid of uids) r2Keys.push(this.sKey('weights', netuid, uid));
     if (opts.bonds) for (const uid of uids) r2Keys.push(this.sKey('bonds', netuid, uid));
     const r2 = n > 0 ? await this.queryAt(r2Keys, at, opts) : [];
-    const hotkeys = uids.map((i) => this.decode('keys', r2[i] ?? null)?.toString() ?? '');
+    const hotkeys = uids.map((i) => this.fastAccount('keys', r2[i] ?? null));
     let off = n;
-    const blockAtRegistration = hasBar ? uids.map((i) => Number(this.decode('blockAtRegistration', r2[off + i] ?? null)?.toString() ?? 0)) : uids.map(() => 0);
+    const blockAtRegistration = hasBar ? uids.map((i) => Number(this.fastUint('blockAtRegistration', r2[off + i] ?? null))) : uids.map(() => 0);
     if (hasBar) off += n;
     const readRows = (name: string) => {
-      const rows = uids.map((i) => pairs(this.decode(name, r2[off + i] ?? null)));
+      const rows = uids.map((i) => fastPairs(r2[off + i] ?? null) ?? pairs(this.decode(name, r2[off + i] ?? null)));
       off += n;
       return rows;
     };
@@ -436,13 +443,16 @@ export class SubstrateChainClient implements ChainClient {
     if (stakeMode === 'alpha') for (const hk of hotkeys) r3Keys.push(this.sKey('totalHotkeyAlpha', hk, netuid));
     if (stakeMode === 'total') for (const hk of hotkeys) r3Keys.push(this.sKey('totalHotkeyStake', hk));
     const r3 = n > 0 ? await this.queryAt(r3Keys, at, opts) : [];
-    const coldkeys = uids.map((i) => this.decode('owner', r3[i] ?? null)?.toString() ?? '');
-    const axons = uids.map((i) => decodeAxon(this.decode('axons', r3[n + i] ?? null)));
+    const coldkeys = uids.map((i) => this.fastAccount('owner', r3[i] ?? null));
+    const axons = uids.map((i) => {
+      const hex = r3[n + i] ?? null;
+      return hex && hex.length === 2 + 34 * 2 ? fastAxon(hex) : decodeAxon(this.decode('axons', hex));
+    });
     const stakeName = stakeMode === 'alpha' ? 'totalHotkeyAlpha' : 'totalHotkeyStake';
-    const stake = uids.map((i) => (stakeMode === 'none' ? 0n : BigInt(this.decode(stakeName, r3[2 * n + i] ?? null)?.toString() ?? '0')));
+    const stake = uids.map((i) => (stakeMode === 'none' ? 0n : this.fastUint(stakeName, r3[2 * n + i] ?? null)));
 
-    const nums = (name: string) => padTo(n, toArr(vec.get(name)).map((x) => Number(x.toString())), 0);
-    const bools = (name: string) => padTo(n, toArr(vec.get(name)).map((x) => x.toJSON() === true), false);
+    const nums = (name: string) => padTo(n, (vec.get(name) ?? []).map((x) => Number(x)), 0);
+    const bools = (name: string) => padTo(n, (vec.get(name) ?? []).map((x) => x === true || x === 1 || x === 1n), false);
     return {
       netuid,
       block,
@@ -460,7 +470,7 @@ export class SubstrateChainClient implements ChainClient {
       incentive: nums('incentive'),
       dividends: nums('dividends'),
       validatorTrust: nums('validatorTrust'),
-      emission: padTo(n, toArr(vec.get('emission')).map((x) => BigInt(x.toString())), 0n),
+      emission: padTo(n, (vec.get('emission') ?? []).map((x) => BigInt(x as bigint | number)), 0n),
       weights,
       bonds,
       hyperparameters,
@@ -493,6 +503,30 @@ export class SubstrateChainClient implements ChainClient {
         return out as unknown as Hyperparameters;
       },
     };
+  }
+
+  /** AccountId32 values (Keys, Owner): ss58 without a codec round trip; cached (hotkeys repeat across syncs). */
+  private fastAccount(name: string, hex: string | null): string {
+    if (hex && hex.length === 66) {
+      let a = this.addressCache.get(hex);
+      if (!a) {
+        a = encodeAddress(hexToU8a(hex), this.ss58);
+        if (this.addressCache.size > 100_000) this.addressCache.clear();
+        this.addressCache.set(hex, a);
+      }
+      return a;
+    }
+    return this.decode(name, hex)?.toString() ?? '';
+  }
+
+  /** u64 / u128 little-endian values (BlockAtRegistration, TotalHotkeyAlpha, …). */
+  private fastUint(name: string, hex: string | null): bigint {
+    if (hex && (hex.length === 18 || hex.length === 34)) return leUint(hex);
+    return BigInt(this.decode(name, hex)?.toString() ?? '0');
+  }
+
+  private get ss58(): number {
+    return this.api.registry.chainSS58 ?? 42;
   }
 
   /** True when SubtensorModule has the storage item in this runtime's metadata. */
@@ -959,6 +993,66 @@ function padTo<T>(n: number, xs: T[], fill: T): T[] {
 function pairs(c: Codec | null): [number, number][] {
   if (!c) return [];
   return (c.toJSON() as [number, number][]).map(([a, b]) => [Number(a), Number(b)]);
+}
+
+/** little-endian unsigned integer from hex */
+function leUint(hex: string): bigint {
+  let v = 0n;
+  for (let i = hex.length - 2; i >= 2; i -= 2) v = (v << 8n) | BigInt(parseInt(hex.slice(i, i + 2), 16));
+  return v;
+}
+
+/** SCALE compact length prefix: [value, bytes] */
+function compactLen(b: Buffer): [number, number] {
+  const m = b[0]! & 3;
+  if (m === 0) return [b[0]! >> 2, 1];
+  if (m === 1) return [b.readUInt16LE(0) >> 2, 2];
+  if (m === 2) return [b.readUInt32LE(0) >>> 2, 4];
+  return [-1, 0];
+}
+
+/** Vec<bool> / Vec<u16> / Vec<u64> (element size from the length); null when ambiguous or absent. */
+function fastVec(hex: string | null): (number | bigint)[] | null {
+  if (hex === null) return null;
+  const b = Buffer.from(hex.slice(2), 'hex');
+  const [len, off] = compactLen(b);
+  if (len < 0) return null;
+  if (len === 0) return off === b.length ? [] : null;
+  const size = (b.length - off) / len;
+  if (size === 1) return Array.from(b.subarray(off), (x) => x);
+  if (size === 2) return Array.from({ length: len }, (_, i) => b.readUInt16LE(off + 2 * i));
+  if (size === 8) return Array.from({ length: len }, (_, i) => b.readBigUInt64LE(off + 8 * i));
+  return null;
+}
+
+/** Vec<(u16,u16)> (Weights, Bonds) without codecs; null when the layout does not match. */
+function fastPairs(hex: string | null): [number, number][] | null {
+  if (hex === null) return [];
+  const b = Buffer.from(hex.slice(2), 'hex');
+  const [len, off] = compactLen(b);
+  if (len < 0 || off + len * 4 !== b.length) return null;
+  const out: [number, number][] = new Array(len);
+  for (let i = 0; i < len; i++) out[i] = [b.readUInt16LE(off + 4 * i), b.readUInt16LE(off + 4 * i + 2)];
+  return out;
+}
+
+/** AxonInfo {block u64, version u32, ip u128, port u16, ip_type u8, protocol u8, placeholder1 u8, placeholder2 u8} (34 bytes). */
+function fastAxon(hex: string): AxonInfo | null {
+  const b = Buffer.from(hex.slice(2), 'hex');
+  const block = Number(b.readBigUInt64LE(0));
+  const version = b.readUInt32LE(8);
+  const ip = b.readBigUInt64LE(12) | (b.readBigUInt64LE(20) << 64n);
+  const port = b.readUInt16LE(28);
+  const ipType = b[30]!;
+  const protocol = b[31]!;
+  if (ip === 0n && port === 0) return null;
+  let ipString: string;
+  try {
+    ipString = intToIp(ip, ipType);
+  } catch {
+    ipString = ip.toString();
+  }
+  return { block, version, ip, ipString, port, ipType: ipType === 6 ? 6 : 4, protocol };
 }
 
 function decodeAxon(c: Codec | null): AxonInfo | null {

@@ -46,7 +46,9 @@ maybe('chain-runtime: subtensor runtime under chopsticks (SUBTENSOR_CHAIN_SPEC)'
   afterAll(async () => {
     await client?.stop();
     await chain?.close();
-  });
+    // polkadot-js ends its delayed (1.75 s) rxjs unsubscribe after disconnect; let it run out
+    await new Promise((r) => setTimeout(r, 1900));
+  }, 30_000);
 
   test('dev genesis: Alice is sudo, the six dev accounts are funded', async () => {
     const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
@@ -58,7 +60,7 @@ maybe('chain-runtime: subtensor runtime under chopsticks (SUBTENSOR_CHAIN_SPEC)'
     }
     expect(chain.specName).toBe('node-subtensor');
     expect(client.api.runtimeVersion.specVersion.toNumber()).toBe(chain.specVersion);
-  });
+  }, 60_000);
 
   test('a transfer from Alice is included; a second in a row does not collide', async () => {
     const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
@@ -69,5 +71,5 @@ maybe('chain-runtime: subtensor runtime under chopsticks (SUBTENSOR_CHAIN_SPEC)'
     expect(a.status).toBe('included');
     expect(b.status).toBe('included');
     expect(await client.balance(dest)).toBe(2_000_000_000n);
-  });
+  }, 60_000);
 });
