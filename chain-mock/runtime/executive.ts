@@ -384,15 +384,16 @@ export class Executive {
       if (!ownerOk) throw new DispatchFailure({ tag: 'BadOrigin', values: [] });
     }
     if (netuid !== undefined && !this.S<boolean>('NetworksAdded', netuid)) throw this.err('AdminUtils', 'SubnetDoesNotExist');
+    // u64 arguments arrive as bigint; u64 storage kept as JS numbers saturates at 2^53-1
     const set = (item: string, value: unknown, event?: string, ...evArgs: unknown[]) => {
-      this.setS(item, [netuid], value);
+      this.setS(item, [netuid], typeof value === 'bigint' && item !== 'WeightsVersionKey' && !item.endsWith('Burn') ? sat(value) : value);
       if (event) this.deposit(ST, event, ...evArgs);
     };
     switch (call.call) {
       case 'sudo_set_serving_rate_limit':
         return set('ServingRateLimit', a.serving_rate_limit, 'ServingRateLimitSet', netuid, a.serving_rate_limit);
       case 'sudo_set_weights_version_key':
-        return set('WeightsVersionKey', a.weights_version_key, 'WeightsVersionKeySet', netuid, a.weights_version_key);
+        return set('WeightsVersionKey', BigInt(a.weights_version_key), 'WeightsVersionKeySet', netuid, a.weights_version_key);
       case 'sudo_set_weights_set_rate_limit':
         return set('WeightsSetRateLimit', a.weights_set_rate_limit, 'WeightsSetRateLimitSet', netuid, a.weights_set_rate_limit);
       case 'sudo_set_immunity_period':
@@ -424,20 +425,20 @@ export class Executive {
         this.ensure((a.max_allowed_validators as number) <= this.S<number>('MaxAllowedUids', netuid), 'MaxValidatorsLargerThanMaxUIds', 'AdminUtils');
         return set('MaxAllowedValidators', a.max_allowed_validators, 'MaxAllowedValidatorsSet', netuid, a.max_allowed_validators);
       case 'sudo_set_bonds_moving_average':
-        if (origin.kind !== 'root') this.ensure((a.bonds_moving_average as number) <= 975_000, 'BondsMovingAverageMaxReached', 'AdminUtils');
+        if (origin.kind !== 'root') this.ensure(BigInt(a.bonds_moving_average) <= 975_000n, 'BondsMovingAverageMaxReached', 'AdminUtils');
         return set('BondsMovingAverage', a.bonds_moving_average, 'BondsMovingAverageSet', netuid, a.bonds_moving_average);
       case 'sudo_set_bonds_penalty':
         return set('BondsPenalty', a.bonds_penalty, 'BondsPenaltySet', netuid, a.bonds_penalty);
       case 'sudo_set_max_registrations_per_block':
         return set('MaxRegistrationsPerBlock', a.max_registrations_per_block, 'MaxRegistrationsPerBlockSet', netuid, a.max_registrations_per_block);
       case 'sudo_set_network_rate_limit':
-        this.state.set(ST, 'NetworkRateLimit', [], a.rate_limit);
+        this.state.set(ST, 'NetworkRateLimit', [], sat(BigInt(a.rate_limit)));
         this.deposit(ST, 'NetworkRateLimitSet', a.rate_limit);
         return;
       case 'sudo_set_tempo':
         return set('Tempo', a.tempo, 'TempoSet', netuid, a.tempo);
       case 'sudo_set_stake_threshold':
-        this.state.set(ST, 'StakeThreshold', [], a.min_stake);
+        this.state.set(ST, 'StakeThreshold', [], sat(BigInt(a.min_stake)));
         this.deposit(ST, 'StakeThresholdSet', a.min_stake);
         return;
       case 'sudo_set_commit_reveal_weights_enabled':
@@ -453,8 +454,8 @@ export class Executive {
         return set('AlphaValues', [low, high]);
       }
       case 'sudo_set_commit_reveal_weights_interval':
-        this.ensure((a.interval as number) <= 100, 'RevealPeriodTooLarge');
-        this.ensure((a.interval as number) >= 1, 'RevealPeriodTooSmall');
+        this.ensure(BigInt(a.interval) <= 100n, 'RevealPeriodTooLarge');
+        this.ensure(BigInt(a.interval) >= 1n, 'RevealPeriodTooSmall');
         return set('RevealPeriodEpochs', a.interval, 'CommitRevealPeriodsSet', netuid, a.interval);
       case 'sudo_set_yuma3_enabled':
         this.setS('Yuma3On', [netuid], a.enabled);
@@ -754,7 +755,7 @@ export class Executive {
   }
 
   /** internal_set_weights: subtensor's checks in its order (subnets/weights.rs). */
-  setWeights(hotkey: Uint8Array, netuid: number, uids: number[], values: number[], versionKey: number): void {
+  setWeights(hotkey: Uint8Array, netuid: number, uids: number[], values: number[], versionKey: bigint | number): void {
     this.ensure(netuid !== ROOT_NETUID, 'CanNotSetRootNetworkWeights');
     this.ensure(uids.length === values.length, 'WeightVecNotEqualSize');
     this.ensure(this.S<boolean>('NetworksAdded', netuid), 'MechanismDoesNotExist');
@@ -764,8 +765,8 @@ export class Executive {
     this.ensure(uid !== null, 'HotKeyNotRegisteredInSubNet');
     const stake = this.S<bigint>('TotalHotkeyAlpha', hotkey, netuid);
     this.ensure(stake >= BigInt(this.S<number>('StakeThreshold')), 'NotEnoughStakeToSetWeights');
-    const vk = this.S<number>('WeightsVersionKey', netuid);
-    this.ensure(vk === 0 || versionKey >= vk, 'IncorrectWeightVersionKey');
+    const vk = BigInt(this.S<bigint>('WeightsVersionKey', netuid));
+    this.ensure(vk === 0n || BigInt(versionKey) >= vk, 'IncorrectWeightVersionKey');
     const cr = this.S<boolean>('CommitRevealWeightsEnabled', netuid);
     const now = this.blockNumber;
     const lastUpdate = this.S<number[]>('LastUpdate', netuid);
@@ -805,7 +806,7 @@ export class Executive {
     return Math.floor((block + netuid + 1) / (tempo + 1));
   }
 
-  static commitHash(who: Uint8Array, netuidIndex: number, uids: number[], values: number[], salt: number[], versionKey: number): Uint8Array {
+  static commitHash(who: Uint8Array, netuidIndex: number, uids: number[], values: number[], salt: number[], versionKey: bigint | number): Uint8Array {
     const w = new Writer(64);
     w.bytes(who);
     w.uint(netuidIndex, 2);
@@ -835,7 +836,7 @@ export class Executive {
     this.setLastUpdate(netuid, uid!, this.blockNumber);
   }
 
-  private revealWeights(who: Uint8Array, netuid: number, uids: number[], values: number[], salt: number[], versionKey: number): void {
+  private revealWeights(who: Uint8Array, netuid: number, uids: number[], values: number[], salt: number[], versionKey: bigint): void {
     this.ensure(this.S<boolean>('CommitRevealWeightsEnabled', netuid), 'CommitRevealDisabled');
     const stored = this.S<[Uint8Array, number, number, number][] | null>('WeightCommits', netuid, who);
     if (!stored) throw this.stErr('NoWeightsCommitFound');
@@ -976,6 +977,11 @@ export class Executive {
     this.setS('RegistrationsThisInterval', [netuid], 0);
     return out;
   }
+}
+
+/** bigint → number, saturating at 2^53-1 (u64 storage kept as JS numbers) */
+export function sat(x: bigint): number {
+  return x > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(x);
 }
 
 /** subtensor is_valid_ip_address (serving.rs), with the loopback rejection made optional. */

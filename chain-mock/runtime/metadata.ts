@@ -2,7 +2,7 @@
  * Builds the runtime's codecs (RuntimeCall, RuntimeEvent, EventRecord) and its metadata V14 from
  * the pallet table, and indexes calls, events, errors and storage items by name. Pure.
  */
-import { TypeRegistry } from '@polkadot/types';
+import type { TypeRegistry } from '@polkadot/types';
 import { blake2AsU8a, xxhashAsU8a } from '@polkadot/util-crypto';
 import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { SubnetError } from '../../shared/errors';
@@ -271,6 +271,8 @@ export class Runtime {
   /** A @polkadot/types registry with this metadata (tests, JSON helpers). */
   registry(): TypeRegistry {
     if (!this.registryCache) {
+      // loaded lazily: @polkadot/types is only needed to build the metadata (first RPC client)
+      const { TypeRegistry } = require('@polkadot/types') as typeof import('@polkadot/types');
       const registry = new TypeRegistry();
       const md = registry.createType('Metadata', this.metadata());
       registry.setMetadata(md);
@@ -349,6 +351,7 @@ export class Runtime {
       };
     });
     const runtimeType = b.add('node_subtensor_runtime::Runtime', () => ({ path: ['node_subtensor_runtime', 'Runtime'], def: { Composite: { fields: [] } } }));
+    const { TypeRegistry } = require('@polkadot/types') as typeof import('@polkadot/types');
     const registry = new TypeRegistry();
     const v14 = registry.createType('MetadataV14', {
       lookup: { types: b.types },
