@@ -4,14 +4,14 @@
  * loopback, with its real SQLite log. Includes kill -9 during the run and a restart.
  */
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalChain, type RunningLocalChain } from '../../chain-mock';
 import { openLogStore } from '../../shared/log';
 import { keysReady } from '../../shared/keys';
-import { packageRoot } from '../../shared/paths';
+import { createModelBytes } from '../../shared/model/generate';
 import { freePort, runCli, spawnCli, stopChild, waitForOutput } from '../helpers/cli';
 
 const TEMPO = 10;
@@ -51,30 +51,15 @@ beforeAll(async () => {
       ],
     },
   });
-  // miners as separate OS processes (the built code; onnxruntime cannot run inside jest's sandbox)
-  const script = join(dir, 'miner.js');
-  writeFileSync(
-    script,
-    `const dist = ${JSON.stringify(join(packageRoot(), 'dist'))};
-const { Miner, modelHandler } = require(dist + '/miner');
-const { OnnxModelRunner, defaultModelBytes, createModelBytes } = require(dist + '/shared/model');
-const { devKeypair, keysReady } = require(dist + '/shared/keys');
-(async () => {
-  await keysReady();
-  const [name, port, kind] = process.argv.slice(2);
-  const runner = await OnnxModelRunner.create(kind === 'reference' ? defaultModelBytes('reference') : createModelBytes({ kind: 'noisy', noise: 0.2 }));
-  const m = new Miner({ keypair: devKeypair(name), handler: modelHandler(runner) }, { host: '127.0.0.1', port: Number(port), netuid: 1 });
-  await m.start();
-  process.stdout.write('miner ready\\n');
-  process.on('SIGTERM', async () => { await m.stop(); await runner.close(); process.exit(0); });
-})();
-`,
-  );
-  const kinds = ['reference', 'reference', 'noisy'];
+  // miners as separate OS processes: `subnet miner` (two with the reference model, one noisy)
+  const noisy = join(dir, 'noisy.onnx');
+  writeFileSync(noisy, createModelBytes({ kind: 'noisy', noise: 0.2 }));
   for (let i = 0; i < 3; i++) {
-    const m = spawn(process.execPath, [script, `m${i + 1}`, String(ports[i]), kinds[i]], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = ['miner', '--dev', `m${i + 1}`, '--no-chain', '--axon.ip', '127.0.0.1', '--axon.port', String(ports[i]), '--log-level', 'warn'];
+    if (i === 2) args.push('--model', noisy);
+    const m = spawnCli(args);
     minerProcs.push(m);
-    await waitForOutput(m, /miner ready/, 30_000);
+    await waitForOutput(m, /miner listening/, 30_000);
   }
 }, 60_000);
 
