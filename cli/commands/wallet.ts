@@ -120,7 +120,7 @@ export function register(program: Command): void {
     showMnemonic(o, 'hotkey', hot.mnemonic);
     print(
       o,
-      { name: loc.name, hotkey: loc.hotkey, path: p.dir, coldkey: cold.address, hotkey_address: hot.address, coldkey_encrypted: cold.encrypted },
+      { name: loc.name, path: p.dir, coldkey: { address: cold.address, encrypted: cold.encrypted, path: cold.path }, hotkey: { name: loc.hotkey, address: hot.address, path: hot.path } },
       [`wallet ${loc.name} (${p.dir})`, `coldkey  ${cold.address}${cold.encrypted ? '' : '  (unencrypted)'}`, `hotkey   ${loc.hotkey}  ${hot.address}`],
     );
   });
@@ -137,7 +137,7 @@ export function register(program: Command): void {
     const loc = await location(o);
     const hot = await keys.createHotkey(loc, { overwrite: o.overwrite, keypair: o.uri ? keys.keypairFromUri(o.uri) : undefined });
     showMnemonic(o, 'hotkey', hot.mnemonic);
-    print(o, { name: loc.name, hotkey: loc.hotkey, hotkey_address: hot.address, path: hot.path }, [`hotkey ${loc.hotkey}  ${hot.address}  (${hot.path})`]);
+    print(o, { name: loc.name, hotkey: { name: loc.hotkey, address: hot.address, path: hot.path } }, [`hotkey ${loc.hotkey}  ${hot.address}  (${hot.path})`]);
   });
 
   walletOptions(
@@ -159,7 +159,7 @@ export function register(program: Command): void {
     const password = await coldkeyPassword(o);
     const cold = await keys.createColdkey(loc, { overwrite: o.overwrite, password, keypair: o.uri ? keys.keypairFromUri(o.uri) : undefined });
     showMnemonic(o, 'coldkey', cold.mnemonic);
-    print(o, { name: loc.name, coldkey: cold.address, coldkey_encrypted: cold.encrypted, path: cold.path }, [`coldkey ${cold.address}${cold.encrypted ? '' : '  (unencrypted)'}  (${cold.path})`]);
+    print(o, { name: loc.name, coldkey: { address: cold.address, encrypted: cold.encrypted, path: cold.path } }, [`coldkey ${cold.address}${cold.encrypted ? '' : '  (unencrypted)'}  (${cold.path})`]);
   });
 
   wallet
@@ -197,7 +197,12 @@ export function register(program: Command): void {
     }
     print(
       o,
-      { name: loc.name, hotkey: loc.hotkey, path: p.dir, coldkey: cold.address, coldkey_encrypted: coldEncrypted, hotkey_address: hot.address, hotkey_public_key: Buffer.from(hot.publicKey).toString('hex') },
+      {
+        name: loc.name,
+        path: p.dir,
+        coldkey: { address: cold.address, public_key: `0x${Buffer.from(cold.publicKey).toString('hex')}`, encrypted: coldEncrypted },
+        hotkey: { name: loc.hotkey, address: hot.address, public_key: `0x${Buffer.from(hot.publicKey).toString('hex')}` },
+      },
       [`wallet ${loc.name} (${p.dir})`, `coldkey  ${cold.address}${coldEncrypted === false ? '  (unencrypted)' : ''}`, `hotkey   ${loc.hotkey}  ${hot.address}`],
     );
   });
