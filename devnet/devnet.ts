@@ -18,7 +18,7 @@ import type { Logger } from '../shared/logger';
 import { nullLogger } from '../shared/logger';
 import { packageRoot } from '../shared/paths';
 import { genesisSpec, minerArgs, validatorArgs } from './commands';
-import { handlerPath } from './handlers';
+import { colluderPath, handlerPath } from './handlers';
 import { RAO_PER_TAO, type DevnetOptions, type MinerKind } from './options';
 import { reaperScript } from './reaper';
 import { createRunDir, layoutFor, minerFiles, minerName, validatorFiles, validatorName, type RunLayout } from './runDir';
@@ -154,6 +154,7 @@ export class Devnet {
     const validatorNames = o.validators.map((_, i) => validatorName(i));
     createRunDir(this.layout, minerNames, validatorNames);
     this.progress(`run folder ${this.layout.root}`);
+    for (const note of o.notes ?? []) this.progress(`scenario: ${note}`);
 
     // reaper first: from here on, child processes exist
     this.startReaper();
@@ -197,6 +198,18 @@ export class Devnet {
       runtime: { allowLoopbackAxons: true },
     });
     this.progress(`local chain at ${this.chain.url} (block every ${o.blockMs} ms)`);
+    // uids follow the genesis: the owner (validator-0) is uid 0, then every neuron in genesis order
+    this.neurons.forEach((n, i) => (n.uid = i));
+    // Launch every miner and validator now, all at once, while the devnet itself connects: a
+    // process needs a few seconds to boot, and by then the first epoch (block tempo - netuid - 1,
+    // under 2 s) has granted the validator permits that miners require of callers. A miner that
+    // is still booting when a validator's first step reaches it scores 0 for that step, as on a
+    // real subnet.
+    for (const n of this.neurons.filter((x) => x.role === 'miner')) this.launchMiner(n, models);
+    for (const n of this.neurons.filter((x) => x.role === 'validator')) this.launchValidator(n, models.reference);
+    this.writeManifest();
+    this.progress(`${o.miners.length} miners and ${o.validators.length} validators launched`);
+
     const { SubstrateChainClient } = await import('../shared/chain');
     const client = new SubstrateChainClient({ endpoint: this.chain.url, finality: 'inBlock', connectTimeoutMs: 10_000 }, { logger: this.log });
     await client.start();
@@ -209,32 +222,22 @@ export class Devnet {
     if (!netuids.includes(o.netuid)) {
       throw new SubnetError('DEVNET_SUBNET_MISSING', `the genesis created subnet(s) ${netuids.join(', ')}, expected ${o.netuid}`, { netuids });
     }
-    // the owner (validator-0) was registered by register_network: stake it now
+    // the owner (validator-0) was registered by register_network: stake it now (one block)
     if (owner.stakeRao > 0n) {
       const r = await client.addStake(owner.wallet.coldkey, owner.wallet.hotkey.address, o.netuid, owner.stakeRao);
       if (r.status !== 'included') throw new SubnetError('DEVNET_SETUP_FAILED', `add_stake for ${owner.name} ${r.status}: ${'error' in r ? r.error : 'reason' in r ? r.reason : ''}`, { result: r });
     }
     await this.resolveUids();
-    this.writeManifest();
-    this.progress(`subnet ${o.netuid}: ${this.neurons.length} neurons registered (${this.neurons.map((n) => `${n.uid}:${n.kind}`).join(' ')})`);
-
-    // Miners serve only hotkeys with a validator permit (their default blacklist), and permits
-    // come from the first epoch after genesis: wait for it (about a second), then launch every
-    // miner and every validator at once. A miner that is still booting when a validator's first
-    // step reaches it scores 0 for that step, as on a real subnet.
-    const permitBlock = await this.waitForPermits(signal);
-    this.progress(`validator permits granted at block ${permitBlock}`);
-    for (const n of this.neurons.filter((x) => x.role === 'miner')) this.launchMiner(n, models);
-    for (const n of this.neurons.filter((x) => x.role === 'validator')) this.launchValidator(n, models.reference);
-    this.writeManifest();
-    this.progress(`${o.miners.length} miners and ${o.validators.length} validators launched`);
-    await this.waitForMiners(signal);
-    this.progress(`${o.miners.length} miners listening; validators started; waiting for the first epoch with consensus (tempo ${o.subnet.tempo})`);
+    if (o.collusion) {
+      const c = o.validators.filter((v) => v.collude).length;
+      this.progress(`collusion scenario: ${c} of ${o.validators.length} validators (${(o.collusion.colluding_stake * 100).toFixed(0)}% of validator stake, the median point of [${o.collusion.from_points.join(', ')}]) put all weight on miner uid ${this.cheater()?.uid}`);
+    }
+    this.progress(`subnet ${o.netuid}: ${this.neurons.length} neurons registered and staked (${this.neurons.map((n) => `${n.uid}:${n.kind}`).join(' ')})`);
     this.validatorsStarted = true;
-    this.lastEpochBlock = await this.lastStepBlock!();
-    this.writeManifest();
-
+    this.lastEpochBlock = -1;
     this.unsubscribe = await client.subscribeBlocks((b) => this.onBlock(b));
+    await this.waitForMiners(signal);
+    this.progress(`${o.miners.length} miners listening; waiting for the first epoch with consensus (tempo ${o.subnet.tempo})`);
   }
 
   private progress(line: string): void {
@@ -273,6 +276,7 @@ export class Devnet {
     for (const n of this.neurons) {
       const uid = uidOf.get(n.wallet.hotkey.address);
       if (uid === undefined) throw new SubnetError('DEVNET_SETUP_FAILED', `${n.name} (${n.wallet.hotkey.address}) is not registered on subnet ${this.options.netuid}`, { name: n.name });
+      if (n.uid !== undefined && n.uid !== uid) throw new SubnetError('DEVNET_SETUP_FAILED', `${n.name} got uid ${uid}, expected ${n.uid} from the genesis order`, { name: n.name, uid, expected: n.uid });
       n.uid = uid;
     }
   }
@@ -286,23 +290,18 @@ export class Devnet {
     n.pid = st.pid;
   }
 
-  private launchValidator(n: NeuronInfo, referenceModel: string): void {
-    const spec = this.options.validators[Number(n.name.split('-')[1])];
-    const args = validatorArgs(this.cli, this.chain!.url, this.options, { name: n.name, walletsDir: this.layout.walletsDir, db: n.db!, model: referenceModel, scorer: spec.scorer ?? this.options.validator.scorer });
-    const st = this.supervisor.start({ name: n.name, command: process.execPath, args, logFile: n.logFile });
-    n.pid = st.pid;
+  /** the cheating miner of a collusion run: the first garbage miner */
+  private cheater(): NeuronInfo | undefined {
+    return this.neurons.find((x) => x.kind === 'garbage');
   }
 
-  private async waitForPermits(signal?: AbortSignal): Promise<number> {
-    const deadline = performance.now() + this.options.startupTimeoutMs;
-    const vuids = this.neurons.filter((n) => n.role === 'validator').map((n) => n.uid!);
-    for (;;) {
-      this.throwIfFatal();
-      const mg = await this.client!.metagraph(this.options.netuid);
-      if (vuids.every((u) => mg.validatorPermit[u])) return mg.block;
-      if (performance.now() > deadline) throw new SubnetError('DEVNET_STARTUP_TIMEOUT', `validators have no permit after ${this.options.startupTimeoutMs} ms`, {});
-      await sleep(this.options.blockMs, signal);
-    }
+  private launchValidator(n: NeuronInfo, referenceModel: string): void {
+    const spec = this.options.validators[Number(n.name.split('-')[1])];
+    const scorer = spec.collude ? colluderPath() : spec.scorer ?? this.options.validator.scorer;
+    const args = validatorArgs(this.cli, this.chain!.url, this.options, { name: n.name, walletsDir: this.layout.walletsDir, db: n.db!, model: referenceModel, scorer });
+    const env = { ...process.env, ...(spec.collude ? { DEVNET_CHEATER_UID: String(this.cheater()?.uid ?? -1) } : {}) };
+    const st = this.supervisor.start({ name: n.name, command: process.execPath, args, logFile: n.logFile, env });
+    n.pid = st.pid;
   }
 
   private async waitForMiners(signal?: AbortSignal): Promise<void> {
@@ -459,7 +458,18 @@ export class Devnet {
   summary(): DevnetSummary {
     const rows = this.lastReport?.rows ?? [];
     const neurons = rows.map(summaryNeuron);
+    const cheater = this.cheater();
+    const totalIncentive = neurons.reduce((a, r) => a + r.incentive, 0);
+    const collusion = this.options.collusion && cheater?.uid !== undefined
+      ? {
+          colluding_stake: this.options.collusion.colluding_stake,
+          colluders: this.options.validators.filter((v) => v.collude).length,
+          cheater_uid: cheater.uid,
+          cheater_incentive_share: totalIncentive > 0 ? Math.round(((neurons.find((r) => r.uid === cheater.uid)?.incentive ?? 0) / totalIncentive) * 1e6) / 1e6 : 0,
+        }
+      : undefined;
     return {
+      ...(collusion ? { collusion } : {}),
       epochs: this.counted,
       wall_s: Math.round(((performance.now() - this.startedAt) / 1000) * 1000) / 1000,
       time_to_first_epoch_s: this.firstEpochAt === null ? null : Math.round(((this.firstEpochAt - this.startedAt) / 1000) * 1000) / 1000,

@@ -19,6 +19,8 @@ export interface ValidatorSpec {
   stake_tao: number;
   /** `--scorer` for this validator; the devnet default when undefined */
   scorer?: string;
+  /** a colluding validator (collusion scenarios): it puts all its weight on the cheating miner */
+  collude?: boolean;
 }
 
 /** Subnet hyperparameters the devnet sets with sudo before anything registers. */
@@ -66,6 +68,10 @@ export interface DevnetOptions {
   seed: number;
   /** netuid the devnet creates */
   netuid: number;
+  /** a collusion scenario (from `subnet simulate`'s format): the point of the curve this run shows */
+  collusion?: { colluding_stake: number; from_points: number[] };
+  /** what the scenario translation changed (shown as progress lines) */
+  notes?: string[];
 }
 
 export const DEFAULT_MINERS: MinerKind[] = ['honest', 'honest', 'noisy', 'quantised', 'slow', 'garbage'];

@@ -21,6 +21,9 @@ function bad(field: string, message: string): SubnetError {
 
 const MAX_MINERS = 64;
 const MAX_VALIDATORS = 16;
+/** a simulate scenario's population on the live devnet */
+export const LIVE_MAX_VALIDATORS = 6;
+export const LIVE_MAX_MINERS = 8;
 
 /**
  * `--miners`: a count N (the default mix honest,honest,noisy,quantised,slow,garbage repeated to
@@ -123,14 +126,87 @@ function scenarioValidators(v: unknown): ValidatorSpec[] {
     if (o.scorer !== undefined && typeof o.scorer !== 'string') {
       throw new SubnetError('DEVNET_BAD_SCENARIO', `scenario field "validators[${i}].scorer" must be a string`, { field: `validators[${i}].scorer` });
     }
-    return { stake_tao: stake, ...(o.scorer !== undefined ? { scorer: o.scorer as string } : {}) };
+    if (o.collude !== undefined && typeof o.collude !== 'boolean') {
+      throw new SubnetError('DEVNET_BAD_SCENARIO', `scenario field "validators[${i}].collude" must be true or false`, { field: `validators[${i}].collude` });
+    }
+    return { stake_tao: stake, ...(o.scorer !== undefined ? { scorer: o.scorer as string } : {}), ...(o.collude ? { collude: true } : {}) };
   });
+}
+
+const SIMULATE_COLLUSION_KEYS = new Set([
+  'name', 'description', 'kind', 'validators', 'miners', 'epochs', 'seed', 'kappa', 'yuma3', 'tempo', 'activity_cutoff',
+  'bonds_moving_average', 'max_allowed_validators', 'colluding_stake', 'noise', 'stake_sigma', 'quality_min', 'bonds_penalty',
+  'liquid_alpha', 'rao_emission', 'defect_epoch',
+]);
+
+/** kappa as `subnet simulate` reads it: a number <= 1 is a fraction (u16 = floor(f·65535)), an integer 2..65535 the u16 itself. */
+export function kappaU16(v: number, field = 'kappa'): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new SubnetError('DEVNET_BAD_SCENARIO', `scenario field "${field}" must be a fraction in [0, 1] or a u16`, { field });
+  if (v <= 1) return Math.floor(v * 65535);
+  if (!Number.isInteger(v) || v > 65535) throw new SubnetError('DEVNET_BAD_SCENARIO', `scenario field "${field}" must be a fraction in [0, 1] or a u16`, { field });
+  return v;
+}
+
+/**
+ * A `subnet simulate` collusion scenario run live: `validators` validators, `miners` miners of
+ * which one is the cheater (a garbage miner) and the rest honest/noisy/quantised; colluding
+ * validators (the first ones) hold one point of `colluding_stake` (the median entry: one devnet
+ * run shows one point of the simulated curve) of the total validator stake and put all their
+ * weight on the cheater (devnet/scorers/collude.ts); the others score honestly.
+ */
+export function applySimulateCollusion(base: DevnetOptions, o: Json): DevnetOptions {
+  for (const k of Object.keys(o)) {
+    if (!SIMULATE_COLLUSION_KEYS.has(k)) throw new SubnetError('DEVNET_BAD_SCENARIO', `field "${k}" of a collusion scenario is not supported on the devnet`, { field: k });
+  }
+  // one OS process per neuron: a simulated population is scaled down to what one machine runs
+  const vAsked = num(o, 'validators', 'validators', 2, 4096) ?? 4;
+  const mAsked = num(o, 'miners', 'miners', 2, 4096) ?? 6;
+  const v = Math.min(vAsked, LIVE_MAX_VALIDATORS);
+  const m = Math.min(mAsked, LIVE_MAX_MINERS);
+  const points = o.colluding_stake;
+  if (!Array.isArray(points) || points.length === 0 || points.some((p) => typeof p !== 'number' || !(p >= 0 && p <= 1))) {
+    throw new SubnetError('DEVNET_BAD_SCENARIO', 'scenario field "colluding_stake" must be a non-empty array of fractions in [0, 1]', { field: 'colluding_stake' });
+  }
+  const sorted = [...(points as number[])].sort((a, b) => a - b);
+  const f = sorted[Math.floor((sorted.length - 1) / 2)];
+  const out: DevnetOptions = { ...base, subnet: { ...base.subnet }, validator: { ...base.validator } };
+  if (typeof o.name === 'string') out.scenarioName = o.name;
+  // colluders: the smallest count that can hold f (at least one when f > 0, all when f = 1)
+  const colluders = f === 0 ? 0 : f === 1 ? v : Math.min(v - 1, Math.max(1, Math.round(f * v)));
+  const total = 1000 * v;
+  out.validators = Array.from({ length: v }, (_, i) => {
+    const share = i < colluders ? f / colluders : (1 - f) / (v - colluders);
+    return { stake_tao: Math.max(0.001, Math.round(share * total * 1000) / 1000), ...(i < colluders ? { collude: true } : {}) };
+  });
+  const mix: MinerKind[] = ['honest', 'noisy', 'quantised'];
+  out.miners = [{ kind: 'garbage' }, ...Array.from({ length: m - 1 }, (_, i) => ({ kind: mix[i % mix.length] }))];
+  const epochs = num(o, 'epochs', 'epochs', 1, 1_000_000);
+  if (epochs !== undefined) out.epochs = Math.min(epochs, 20);
+  if (o.kappa !== undefined) out.subnet.kappa = kappaU16(o.kappa as number);
+  if (o.yuma3 !== undefined) {
+    if (typeof o.yuma3 !== 'boolean') throw new SubnetError('DEVNET_BAD_SCENARIO', 'scenario field "yuma3" must be true or false', { field: 'yuma3' });
+    out.subnet.yuma3 = o.yuma3;
+  }
+  const tempo = num(o, 'tempo', 'tempo', 2, 65535);
+  if (tempo !== undefined) out.subnet.tempo = Math.min(tempo, 20);
+  const seed = num(o, 'seed', 'seed', 0, 2 ** 31 - 1);
+  if (seed !== undefined) out.seed = seed;
+  out.collusion = { colluding_stake: f, from_points: points as number[] };
+  out.notes = [
+    ...(v < vAsked || m < mAsked ? [`scaled down to ${v} validators and ${m} miners (the scenario asks ${vAsked} and ${mAsked}; each is a process here)`] : []),
+    ...(epochs !== undefined && epochs > 20 ? [`${Math.min(epochs, 20)} epochs instead of ${epochs}`] : []),
+  ];
+  return out;
 }
 
 /** A scenario object (already JSON-parsed) applied over `base`. Unknown keys are errors. */
 export function applyScenario(base: DevnetOptions, raw: unknown): DevnetOptions {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new SubnetError('DEVNET_BAD_SCENARIO', 'a scenario must be a JSON object', {});
   const o = raw as Json;
+  if (o.kind !== undefined) {
+    if (o.kind === 'collusion') return applySimulateCollusion(base, o);
+    throw new SubnetError('DEVNET_BAD_SCENARIO', `scenario kind ${JSON.stringify(o.kind)} does not run on the devnet (collusion does; the other simulate kinds are simulation-only)`, { field: 'kind' });
+  }
   for (const k of Object.keys(o)) {
     if (!SCENARIO_KEYS.has(k)) throw new SubnetError('DEVNET_BAD_SCENARIO', `unknown scenario field "${k}" (known: ${[...SCENARIO_KEYS].join(', ')})`, { field: k });
   }
@@ -198,6 +274,9 @@ export function checkDevnetOptions(o: DevnetOptions): DevnetOptions {
     throw bad('slow_delay_ms', `a slow miner must sleep longer than the validator timeout (${o.slowDelayMs} <= ${o.validator.timeout_ms} ms)`);
   }
   if (o.miners.length + o.validators.length > 256) throw bad('--miners', 'at most 256 neurons');
+  if (o.validators.some((v) => v.collude) && !o.miners.some((m) => m.kind === 'garbage')) {
+    throw bad('validators', 'colluding validators need a cheating miner: add a garbage miner');
+  }
   return o;
 }
 

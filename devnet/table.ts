@@ -44,6 +44,8 @@ export interface DevnetSummary {
   block: number;
   scenario?: string;
   neurons: SummaryNeuron[];
+  /** a collusion scenario: the stake share of the colluders and the cheater's share of incentive (as `subnet simulate` reports it) */
+  collusion?: { colluding_stake: number; colluders: number; cheater_uid: number; cheater_incentive_share: number };
   /** checks of the expected ordering (honest > degraded > slow/garbage) */
   checks: { honest_beats_degraded: boolean; slow_garbage_near_zero: boolean };
 }

@@ -131,7 +131,9 @@ export function register(program: Command): void {
         if (failure instanceof SubnetError) throw new CliError(`${failure.message} [${failure.code}] (run folder ${summary.run_dir})`, 1);
         throw failure;
       }
-      if (!summary.checks.honest_beats_degraded || !summary.checks.slow_garbage_near_zero) {
+      if (summary.collusion) {
+        process.stderr.write(`collusion: colluding stake ${summary.collusion.colluding_stake}, cheater (uid ${summary.collusion.cheater_uid}) incentive share ${summary.collusion.cheater_incentive_share}\n`);
+      } else if (!summary.checks.honest_beats_degraded || !summary.checks.slow_garbage_near_zero) {
         process.stderr.write(`warning: the expected incentive ordering does not hold: ${JSON.stringify(summary.checks)}\n`);
       }
       if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);

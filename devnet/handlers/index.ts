@@ -4,8 +4,15 @@ import { join } from 'node:path';
 import { packageRoot } from '../../shared/paths';
 import * as slow from './slow';
 import * as garbage from './garbage';
+import * as collude from '../scorers/collude';
 
-export { slow, garbage };
+export { slow, garbage, collude };
+
+/** The compiled colluding scorer module, for `subnet validator --scorer FILE`. */
+export function colluderPath(): string {
+  const here = join(__dirname, '..', 'scorers', 'collude.js');
+  return existsSync(here) ? here : join(packageRoot(), 'dist', 'devnet', 'scorers', 'collude.js');
+}
 
 /** The compiled .js of a handler, for `subnet miner --handler FILE`. */
 export function handlerPath(name: 'slow' | 'garbage'): string {

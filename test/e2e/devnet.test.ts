@@ -98,7 +98,7 @@ describe('subnet devnet (real processes)', () => {
     const dir = mk();
     const child = spawnCli(['devnet', '--run-dir', dir, '--miners', 'honest,garbage', '--validators', '1']);
     try {
-      await waitForOutput(child, /validators started/, 60_000);
+      await waitForOutput(child, /miners listening/, 60_000);
       const pids = manifestPids(dir);
       expect(pids.length).toBe(3);
       // a crashed miner: kill -9 one child; the devnet reports it and keeps running
