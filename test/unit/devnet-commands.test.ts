@@ -91,3 +91,21 @@ describe('devnet miner handlers', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 });
+
+describe('the colluding scorer', () => {
+  test('scores only the cheater (DEVNET_CHEATER_UID) 1, everyone else 0', () => {
+    const { colludingScorer, cheaterUid } = require('../../devnet/scorers/collude') as typeof import('../../devnet/scorers/collude');
+    const { validateScorer } = require('../../shared/scoring/loader') as typeof import('../../shared/scoring/loader');
+    expect(() => validateScorer(require('../../devnet/scorers/collude'), 'collude')).not.toThrow();
+    const prev = process.env.DEVNET_CHEATER_UID;
+    process.env.DEVNET_CHEATER_UID = '4';
+    try {
+      expect(cheaterUid()).toBe(4);
+      const items = [3, 4, 5].map((uid) => ({ uid, response: {}, timing: { latencyMs: 1, timeoutMs: 10 } }));
+      expect(colludingScorer.scoreBatch!({} as never, {}, items)).toEqual([0, 1, 0]);
+    } finally {
+      if (prev === undefined) delete process.env.DEVNET_CHEATER_UID;
+      else process.env.DEVNET_CHEATER_UID = prev;
+    }
+  });
+});

@@ -166,3 +166,44 @@ describe('devnet table', () => {
     expect(orderingChecks([])).toEqual({ honest_beats_degraded: false, slow_garbage_near_zero: false });
   });
 });
+
+describe('collusion scenarios (subnet simulate format) on the devnet', () => {
+  const sim = { name: 'c', kind: 'collusion', validators: 4, miners: 5, epochs: 3, kappa: 0.5, yuma3: false, colluding_stake: [0, 0.6, 1], seed: 1 };
+  test('the median point: colluders hold exactly that share of validator stake; one garbage cheater', () => {
+    const o = checkDevnetOptions(applyScenario(defaultOptions(), sim));
+    expect(o.collusion).toEqual({ colluding_stake: 0.6, from_points: [0, 0.6, 1] });
+    const total = o.validators.reduce((s, v) => s + v.stake_tao, 0);
+    const coll = o.validators.filter((v) => v.collude).reduce((s, v) => s + v.stake_tao, 0);
+    expect(coll / total).toBeCloseTo(0.6, 6);
+    expect(o.validators.filter((v) => v.collude)).toHaveLength(2);
+    expect(o.miners.map((m) => m.kind)).toEqual(['garbage', 'honest', 'noisy', 'quantised', 'honest']);
+    expect(o.subnet.kappa).toBe(32767);
+    expect(o.subnet.yuma3).toBe(false);
+    expect(o.epochs).toBe(3);
+  });
+  test('0 and 1: nobody, everybody colludes', () => {
+    expect(applyScenario(defaultOptions(), { ...sim, colluding_stake: [0] }).validators.some((v) => v.collude)).toBe(false);
+    expect(applyScenario(defaultOptions(), { ...sim, colluding_stake: [1] }).validators.every((v) => v.collude)).toBe(true);
+  });
+  test('a large simulated population is scaled down, and says so', () => {
+    const o = applyScenario(defaultOptions(), { ...sim, validators: 16, miners: 48, epochs: 30 });
+    expect(o.validators.length).toBeLessThanOrEqual(6);
+    expect(o.miners.length).toBeLessThanOrEqual(8);
+    expect(o.notes!.join(' ')).toMatch(/scaled down/);
+  });
+  test.each([
+    ['another simulate kind', { ...sim, kind: 'flipping' }],
+    ['bad colluding_stake', { ...sim, colluding_stake: [2] }],
+    ['empty colluding_stake', { ...sim, colluding_stake: [] }],
+    ['unsupported field', { ...sim, copy_delays: [1] }],
+    ['bad kappa', { ...sim, kappa: 1.5 }],
+  ])('%s is DEVNET_BAD_SCENARIO', (_n, raw) => {
+    expect(code(() => applyScenario(defaultOptions(), raw))).toBe('DEVNET_BAD_SCENARIO');
+  });
+  test('colluding validators need a garbage miner', () => {
+    const o = defaultOptions();
+    o.miners = [{ kind: 'honest' }];
+    o.validators = [{ stake_tao: 1, collude: true }];
+    expect(code(() => checkDevnetOptions(o))).toBe('DEVNET_BAD_OPTION');
+  });
+});
