@@ -13,6 +13,8 @@ import { protocolReady, tensorFrom, verifyProof, Status } from '../../shared/pro
 import { ClientPool, type QueryResult } from '../../validator/client';
 import { runCli, spawnCli, stopChild, waitForOutput } from '../helpers/cli';
 
+jest.setTimeout(60_000);
+
 const READY = /miner listening on (ws:\/\/\S+) hotkey=(\S+)/;
 let dir: string;
 const children: ChildProcess[] = [];

@@ -1,0 +1,356 @@
+/**
+ * BAD INPUT: more than 10,000 malformed frames at a live `subnet miner` process, while a
+ * well-behaved validator keeps querying it. Every malformed frame is either answered with a
+ * typed error (status 400/404/422, inside an authenticated session) or ends its connection with
+ * the documented close code; the miner stays up and keeps answering the good client correctly.
+ * Categories: random bytes, truncated frames, wrong msgpack types, absurd shapes, byte-length
+ * mismatches, model-invalid tensors, unknown synapses, bad deadlines, oversized payloads,
+ * replays, reorders, tampered and reflected frames, wrong hotkeys, stale handshakes, data
+ * frames before the handshake, text frames.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { Packr } from 'msgpackr';
+import { WebSocket, type RawData } from 'ws';
+import { devKeypair, keysReady, keypairFromSeed } from '../../shared/keys';
+import type { Keypair } from '../../shared/keys/interface';
+import { generateInputs } from '../../shared/model';
+import {
+  Close,
+  ClientHandshake,
+  decodeMessage,
+  encodeMessage,
+  FRAME_KIND,
+  protocolReady,
+  Status,
+  tensorFrom,
+  type Message,
+  type Session,
+} from '../../shared/protocol';
+import { ClientPool } from '../../validator/client';
+import { runCli, spawnCli, stopChild, waitForOutput } from '../helpers/cli';
+
+jest.setTimeout(180_000);
+
+const READY = /miner listening on (ws:\/\/\S+) hotkey=(\S+)/;
+const MAX_PAYLOAD = 65_536;
+const DOCUMENTED_CLOSES = new Set<number>(Object.values(Close));
+const packr = new Packr({ useRecords: false });
+/** FUZZ_SCALE=0.1 for a quick local run; the test asserts >= 10,000 frames only at scale 1 */
+const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
+const sc = (n: number) => Math.max(1, Math.round(n * SCALE));
+const progress = (s: string) => { if (process.env.FUZZ_VERBOSE) process.stderr.write(`${new Date().toISOString()} ${s}\n`); };
+
+class Raw {
+  readonly ws: WebSocket;
+  session?: Session;
+  private inbox: Buffer[] = [];
+  private waiter?: (b: Buffer | null) => void;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  isClosed = false;
+
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
+    ws.on('message', (d: RawData) => {
+      const b = Array.isArray(d) ? Buffer.concat(d) : Buffer.isBuffer(d) ? d : Buffer.from(d);
+      if (this.waiter) {
+        const w = this.waiter;
+        this.waiter = undefined;
+        w(b);
+      } else this.inbox.push(b);
+    });
+    ws.on('error', () => undefined);
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => {
+        this.isClosed = true;
+        this.waiter?.(null);
+        resolve({ code, reason: reason.toString() });
+      }),
+    );
+  }
+
+  static open(url: string): Promise<Raw> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 1 << 24 });
+      const r = new Raw(ws);
+      ws.once('open', () => resolve(r));
+      ws.once('error', reject);
+    });
+  }
+
+  send(b: Uint8Array | string, binary = true): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(b, { binary });
+  }
+
+  next(timeoutMs = 10_000): Promise<Buffer | null> {
+    const b = this.inbox.shift();
+    if (b) return Promise.resolve(b);
+    if (this.isClosed) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('no frame in time')), timeoutMs);
+      this.waiter = (x) => {
+        clearTimeout(t);
+        resolve(x);
+      };
+    });
+  }
+
+  async handshake(kp: Keypair): Promise<Session> {
+    const hs = new ClientHandshake(kp);
+    this.send(hs.hello());
+    const sh = await this.next();
+    if (!sh) throw new Error('closed during handshake');
+    const { auth, session } = hs.onServerHello(sh);
+    this.send(auth);
+    this.session = session;
+    const welcome = await this.msg();
+    if (welcome?.t !== 'welcome') throw new Error('no welcome');
+    return session;
+  }
+
+  /** next decoded message, skipping proof batches */
+  async msg(): Promise<Message | null> {
+    for (;;) {
+      const b = await this.next();
+      if (!b) return null;
+      const m = decodeMessage((this.session as Session).open(b));
+      if (m.t !== 'proof') return m;
+    }
+  }
+
+  close(): void {
+    this.ws.terminate();
+  }
+}
+
+let miner: ChildProcess;
+let url: string;
+let minerHotkey: string;
+const counts: Record<string, number> = {};
+const closeCodes: Record<string, number> = {};
+const count = (k: string, n = 1) => (counts[k] = (counts[k] ?? 0) + n);
+
+beforeAll(async () => {
+  await Promise.all([keysReady(), protocolReady()]);
+  miner = spawnCli(['miner', '--no-chain', '--dev', '--axon.ip', '127.0.0.1', '--axon.port', '0', '--axon.max_payload', String(MAX_PAYLOAD), '--axon.rate_limit', '0', '--log-level', 'warn']);
+  const line = await waitForOutput(miner, READY, 30_000);
+  const m = line.match(READY) as RegExpMatchArray;
+  url = m[1];
+  minerHotkey = m[2];
+});
+
+afterAll(async () => {
+  if (miner) await stopChild(miner, 5000);
+});
+
+/** Runs `n` single-frame connection attacks, `par` at a time; each must close with a documented code. */
+async function connectionAttacks(name: string, n: number, par: number, attack: (r: Raw, i: number) => Promise<void>, expectCodes: number[] | 'any'): Promise<void> {
+  progress(name);
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= n) return;
+      const r = await Raw.open(url);
+      await attack(r, i);
+      let timer: NodeJS.Timeout | undefined;
+      const c = await Promise.race([r.closed, new Promise<{ code: number }>((res) => (timer = setTimeout(() => res({ code: -1 }), 10_000)))]);
+      clearTimeout(timer);
+      closeCodes[c.code] = (closeCodes[c.code] ?? 0) + 1;
+      if (c.code === -1) r.close();
+      if (expectCodes === 'any') expect(DOCUMENTED_CLOSES.has(c.code)).toBe(true);
+      else expect(expectCodes).toContain(c.code);
+      count(name);
+    }
+  };
+  await Promise.all(Array.from({ length: par }, worker));
+}
+
+function helloBody(kp: Keypair, over: Record<string, unknown> = {}): Record<string, unknown> {
+  return { l: 'subnet-ts/axon/v1', k: kp.publicKey, n: randomBytes(32), e: randomBytes(32), ts: Date.now(), ...over };
+}
+function hsFrame(kind: number, body: unknown): Buffer {
+  return Buffer.concat([Buffer.from([1, kind]), packr.pack(body)]);
+}
+
+function randomJunkValue(i: number): unknown {
+  const pick = i % 14;
+  const buf = randomBytes(8);
+  switch (pick) {
+    case 0: return i;
+    case 1: return `str${i}`;
+    case 2: return [1, 'two', null];
+    case 3: return null;
+    case 4: return { t: 1, i: `id${i}` };
+    case 5: return { t: 1, i, s: 42, d: 100, x: {} };
+    case 6: return { t: 1, i, s: 'infer', d: 'soon', x: {} };
+    case 7: return { t: 1, i, s: 'infer', d: 100, x: 'tensors' };
+    case 8: return { t: 1, i, s: 'infer', d: 100, x: { x: 'abc' } };
+    case 9: return { t: 1, i, s: 'infer', d: 100, x: { x: ['float32', 'shape', buf] } };
+    case 10: return { t: 1, i, s: 'infer', d: 100, x: { x: ['float32', [2], [1.0, 2.0]] } };
+    case 11: return { t: 2, i, c: 200, r: buf };
+    case 12: return { t: 99, i };
+    default: return { t: 1, i, s: 'infer', d: 100, x: {}, m: { deep: buf } };
+  }
+}
+
+function absurdRequest(i: number): unknown {
+  const shapes = [[1e9, 1e9], [2 ** 31, 2 ** 31, 2], [-1, 32], [1, 32, 1, 1, 1, 1, 1, 1, 1, 1], [1.5, 32], [Number.MAX_SAFE_INTEGER], ['a', 'b']];
+  return { t: 1, i, s: 'infer', d: 1000, x: { x: ['float32', shapes[i % shapes.length], randomBytes(128)] } };
+}
+
+function mismatchRequest(i: number): unknown {
+  const variants = [
+    ['float32', [1, 32], randomBytes(127)],
+    ['float32', [1, 32], randomBytes(0)],
+    ['complex64', [1, 32], randomBytes(256)],
+    ['int64', [1, 32], randomBytes(128)],
+    ['', [1], randomBytes(4)],
+  ];
+  return { t: 1, i, s: 'infer', d: 1000, x: { x: variants[i % variants.length] } };
+}
+
+function modelInvalid(i: number): Record<string, import('../../shared/model/interface').TensorData> {
+  switch (i % 5) {
+    case 0: return { x: tensorFrom('float32', [1, 33], new Float32Array(33)) };
+    case 1: return { x: tensorFrom('float32', [1, 32], new Float32Array(32).fill(Number.POSITIVE_INFINITY)) };
+    case 2: return { x: tensorFrom('int32', [1, 32], new Int32Array(32)) };
+    case 3: return { x: tensorFrom('float32', [32], new Float32Array(32)) };
+    default: return { wrong: tensorFrom('float32', [1, 32], new Float32Array(32)) };
+  }
+}
+
+it('survives >10,000 malformed frames while serving a good client', async () => {
+  // the well-behaved validator, querying all along
+  const pool = new ClientPool({ keypair: devKeypair('alice') }, { timeoutMs: 10_000 });
+  let goodStop = false;
+  let goodOk = 0;
+  const goodFailures: string[] = [];
+  const good = (async () => {
+    let seed = 0;
+    while (!goodStop) {
+      const input = generateInputs(++seed, 2);
+      const [r] = await pool.query([{ endpoint: url, hotkey: minerHotkey }], { synapse: 'infer', tensors: input }, { timeoutMs: 10_000 });
+      if (r.status === 'ok' && r.outputs?.y.shape.join() === '2,16' && r.proof) goodOk++;
+      else goodFailures.push(`${r.status} ${r.error?.code ?? ''} ${r.proofError ?? ''}`);
+      await new Promise((res) => setTimeout(res, 5));
+    }
+  })();
+
+  try {
+  // ---- inside authenticated sessions: each frame answered with a typed error, connection stays
+  const attacker = keypairFromSeed(new Uint8Array(32).fill(77));
+  const sessions = await Promise.all([0, 1, 2, 3].map(async () => {
+    const r = await Raw.open(url);
+    await r.handshake(attacker);
+    return r;
+  }));
+  async function inSession(name: string, n: number, make: (i: number) => Uint8Array, expectStatus: number, expectCode?: string): Promise<void> {
+    progress(name);
+    const per = Math.ceil(n / sessions.length);
+    await Promise.all(sessions.map(async (r, si) => {
+      const session = r.session as Session;
+      const CHUNK = 200;
+      for (let start = 0; start < per; start += CHUNK) {
+        const k = Math.min(CHUNK, per - start);
+        for (let j = 0; j < k; j++) r.send(session.seal(make(si * per + start + j + 1)));
+        for (let j = 0; j < k; j++) {
+          const m = await r.msg();
+          expect(m?.t).toBe('response');
+          if (m?.t !== 'response') throw new Error(`${name}: connection closed`);
+          expect(m.status).toBe(expectStatus);
+          expect(typeof m.error?.code).toBe('string');
+          if (expectCode) expect(m.error?.code).toBe(expectCode);
+          count(name);
+        }
+      }
+    }));
+  }
+  await inSession('random plaintext bytes', sc(2000), (i) => randomBytes(1 + (i % 300)), Status.bad_request, 'protocol.bad_message');
+  await inSession('wrong msgpack types', sc(2000), (i) => packr.pack(randomJunkValue(i)), Status.bad_request, 'protocol.bad_message');
+  await inSession('absurd shapes', sc(1200), (i) => packr.pack(absurdRequest(i)), Status.bad_request, 'protocol.bad_message');
+  await inSession('dtype/length mismatch', sc(1200), (i) => packr.pack(mismatchRequest(i)), Status.bad_request, 'protocol.bad_message');
+  await inSession('model-invalid tensors', sc(1000), (i) => encodeMessage({ t: 'request', id: i, synapse: 'infer', timeoutMs: 5000, body: { tensors: modelInvalid(i), meta: {} } }), Status.invalid_input);
+  await inSession('unknown synapse', sc(400), (i) => encodeMessage({ t: 'request', id: i, synapse: `nope${i % 7}`, timeoutMs: 5000, body: { tensors: generateInputs(1, 1), meta: {} } }), Status.unknown_synapse, 'unknown_synapse');
+  await inSession('bad deadlines', sc(400), (i) => packr.pack({ t: 1, i, s: 'infer', d: [0, -5, 1e12, 'x', null][i % 5], x: {} }), Status.bad_request, 'protocol.bad_message');
+  for (const r of sessions) expect(r.isClosed).toBe(false);
+  for (const r of sessions) r.close();
+
+  // ---- frames that end their connection, each with its documented close code
+  await connectionAttacks('random bytes before handshake', sc(500), 16, async (r, i) => r.send(randomBytes(1 + (i % 200))), 'any');
+  await connectionAttacks('truncated hello', sc(300), 16, async (r, i) => {
+    const full = hsFrame(FRAME_KIND.clientHello, helloBody(attacker));
+    r.send(full.subarray(0, 1 + (i % (full.length - 1))));
+  }, [Close.protocol_error, Close.handshake_failed]);
+  await connectionAttacks('wrong types in hello', sc(300), 16, async (r, i) => {
+    const over = [{ k: 'me' }, { n: 5 }, { e: [1, 2] }, { ts: 'now' }, { l: 7 }, { k: randomBytes(31) }][i % 6];
+    r.send(hsFrame(FRAME_KIND.clientHello, helloBody(attacker, over)));
+  }, [Close.handshake_failed]);
+  await connectionAttacks('data frame before handshake', sc(200), 16, async (r) => r.send(Buffer.concat([Buffer.from([1, FRAME_KIND.data]), randomBytes(40)])), [Close.handshake_required]);
+  await connectionAttacks('auth before hello', sc(100), 16, async (r) => r.send(hsFrame(FRAME_KIND.clientAuth, { g: randomBytes(64) })), [Close.protocol_error]);
+  await connectionAttacks('text frame', sc(100), 16, async (r) => r.send('hello', false), [Close.protocol_error]);
+  await connectionAttacks('unsupported version', sc(100), 16, async (r) => r.send(Buffer.concat([Buffer.from([2, 1]), randomBytes(60)])), [Close.unsupported_version]);
+  await connectionAttacks('stale handshake', sc(100), 16, async (r) => r.send(hsFrame(FRAME_KIND.clientHello, helloBody(attacker, { ts: Date.now() - 3_600_000 }))), [Close.stale_timestamp]);
+  await connectionAttacks('wrong hotkey (claims the dev validator key)', sc(200), 16, async (r) => {
+    // claims //Alice's hotkey, but can only sign with its own key
+    const hs = new ClientHandshake({ ...attacker, address: devKeypair('alice').address, publicKey: devKeypair('alice').publicKey, sign: (m: Uint8Array) => attacker.sign(m) });
+    r.send(hs.hello());
+    const sh = await r.next();
+    if (!sh) return;
+    const { auth } = hs.onServerHello(sh);
+    r.send(auth);
+  }, [Close.bad_signature]);
+  await connectionAttacks('oversized payload', sc(40), 8, async (r) => r.send(randomBytes(MAX_PAYLOAD + 1 + 1000)), [Close.too_big]);
+  const afterHandshake = (name: string, n: number, attack: (r: Raw, s: Session) => void, codes: number[]) =>
+    connectionAttacks(name, n, 16, async (r) => {
+      const s = await r.handshake(attacker);
+      attack(r, s);
+    }, codes);
+  const req = () => encodeMessage({ t: 'request', id: 1, synapse: 'infer', timeoutMs: 5000, body: { tensors: generateInputs(1, 1), meta: {} } });
+  await afterHandshake('tampered frame', sc(200), (r, s) => {
+    const f = s.seal(req());
+    f[10 + Math.floor(Math.random() * (f.length - 10))] ^= 1 << Math.floor(Math.random() * 8);
+    r.send(f);
+  }, [Close.auth_failed]);
+  await afterHandshake('replayed frame', sc(200), (r, s) => {
+    const f = s.seal(req());
+    r.send(f);
+    r.send(f);
+  }, [Close.replayed]);
+  await afterHandshake('reordered frames', sc(100), (r, s) => {
+    const a = s.seal(req());
+    const b = s.seal(req());
+    r.send(b);
+    r.send(a);
+  }, [Close.out_of_order]);
+  await afterHandshake('forged frame (random key)', sc(100), (r) => r.send(Buffer.concat([Buffer.from([1, FRAME_KIND.data, 0, 0, 0, 0, 0, 0, 0, 0]), randomBytes(80)])), [Close.auth_failed]);
+  await afterHandshake('second hello inside a session', sc(100), (r) => r.send(hsFrame(FRAME_KIND.clientHello, helloBody(attacker))), [Close.protocol_error]);
+
+  // a frame captured on one connection, replayed into another
+  await connectionAttacks('cross-connection replay', sc(100), 16, async (r) => {
+    const other = await Raw.open(url);
+    const s1 = await other.handshake(attacker);
+    const f = s1.seal(req());
+    other.close();
+    await r.handshake(attacker);
+    r.send(f);
+  }, [Close.auth_failed]);
+
+  } finally {
+    goodStop = true;
+    await good;
+    await pool.close();
+  }
+
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  // eslint-disable-next-line no-console
+  console.log(JSON.stringify({ malformed_frames: total, by_category: counts, close_codes: closeCodes, good_answers: goodOk }));
+  if (SCALE >= 1) expect(total).toBeGreaterThanOrEqual(10_000);
+  expect(goodFailures).toEqual([]);
+  expect(goodOk).toBeGreaterThan(20);
+  // still up, still answering the acceptance query
+  expect(miner.exitCode).toBeNull();
+  const q = await runCli(['query', url, '--random', '--dev'], { timeoutMs: 30_000 });
+  expect(q.code).toBe(0);
+  expect((JSON.parse(q.stdout) as { status: string }).status).toBe('ok');
+});
