@@ -109,13 +109,15 @@ export function register(program: Command): void {
     await keys.keysReady();
     const loc = await location(o);
     const p = keys.walletPaths(loc);
+    const coldkey = o.coldkeyUri ? keys.keypairFromUri(o.coldkeyUri) : undefined;
+    const hotkey = o.hotkeyUri ? keys.keypairFromUri(o.hotkeyUri) : undefined;
     if (!o.overwrite) {
+      // refuse before asking for a password
       const { existsSync } = await import('node:fs');
       for (const f of [p.coldkey, p.coldkeypub, p.hotkey, p.hotkeypub]) if (existsSync(f)) throw new CliError(`${f} exists (use --overwrite to replace it)`, 1);
     }
     const password = await coldkeyPassword(o);
-    const cold = await keys.createColdkey(loc, { overwrite: o.overwrite, password, keypair: o.coldkeyUri ? keys.keypairFromUri(o.coldkeyUri) : undefined });
-    const hot = await keys.createHotkey(loc, { overwrite: o.overwrite, keypair: o.hotkeyUri ? keys.keypairFromUri(o.hotkeyUri) : undefined });
+    const { coldkey: cold, hotkey: hot } = await keys.createWallet(loc, { overwrite: o.overwrite, password, coldkey, hotkey });
     showMnemonic(o, 'coldkey', cold.mnemonic);
     showMnemonic(o, 'hotkey', hot.mnemonic);
     print(
@@ -188,13 +190,7 @@ export function register(program: Command): void {
     const p = keys.walletPaths(loc);
     const cold = keys.loadColdkeyPub(loc);
     const hot = keys.loadHotkeyPub(loc);
-    const { readFileSync } = await import('node:fs');
-    let coldEncrypted: boolean | null = null;
-    try {
-      coldEncrypted = keys.keyfileEncryption(readFileSync(p.coldkey)) !== undefined;
-    } catch {
-      /* only coldkeypub.txt present */
-    }
+    const coldEncrypted = keys.coldkeyEncrypted(loc);
     print(
       o,
       {

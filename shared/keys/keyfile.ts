@@ -196,20 +196,19 @@ export function btPasswordEnvName(keyfilePath: string): string {
   return `BT_PW_${keyfilePath.replace(/\//g, '_').replace(/\./g, '_').toUpperCase()}`;
 }
 
-/** Decodes btwallet's obfuscated env password (base64 of password XOR name). */
-export function decodeBtPassword(value: string, envName: string): string {
-  const data = Buffer.from(value, 'base64');
+function xorWithName(data: Buffer, envName: string): Buffer {
   const key = Buffer.from(envName, 'utf8');
   const out = Buffer.alloc(data.length);
   for (let i = 0; i < data.length; i++) out[i] = data[i] ^ key[i % key.length];
-  return out.toString('utf8');
+  return out;
+}
+
+/** Decodes btwallet's obfuscated env password (base64 of password XOR name). */
+export function decodeBtPassword(value: string, envName: string): string {
+  return xorWithName(Buffer.from(value, 'base64'), envName).toString('utf8');
 }
 
 /** Encodes a password the way btwallet stores it in `BT_PW_…` (for tests and scripts). */
 export function encodeBtPassword(password: string, envName: string): string {
-  const data = Buffer.from(password, 'utf8');
-  const key = Buffer.from(envName, 'utf8');
-  const out = Buffer.alloc(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = data[i] ^ key[i % key.length];
-  return out.toString('base64');
+  return xorWithName(Buffer.from(password, 'utf8'), envName).toString('base64');
 }

@@ -201,6 +201,38 @@ export function createHotkey(loc: WalletLocation, opts: CreateKeyOptions = {}): 
   return writeKey(p.hotkey, p.hotkeypub, opts);
 }
 
+export interface CreateWalletOptions {
+  overwrite?: boolean;
+  /** coldkey password; undefined = unencrypted coldkey (local work only) */
+  password?: string;
+  coldkey?: Sr25519Keypair;
+  hotkey?: Sr25519Keypair;
+  kdf?: KdfParams;
+}
+
+/**
+ * A coldkey and a hotkey. Without `overwrite`, checks all four files first and writes nothing if
+ * any exists (WALLET_EXISTS).
+ */
+export async function createWallet(loc: WalletLocation, opts: CreateWalletOptions = {}): Promise<{ coldkey: CreatedKey; hotkey: CreatedKey }> {
+  const p = walletPaths(loc);
+  if (!opts.overwrite) {
+    for (const f of [p.coldkey, p.coldkeypub, p.hotkey, p.hotkeypub]) if (existsSync(f)) throw new SubnetError('WALLET_EXISTS', `${f} exists (use --overwrite to replace it)`, { path: f });
+  }
+  const coldkey = await createColdkey(loc, { overwrite: opts.overwrite, password: opts.password, keypair: opts.coldkey, kdf: opts.kdf });
+  const hotkey = await createHotkey(loc, { overwrite: opts.overwrite, keypair: opts.hotkey });
+  return { coldkey, hotkey };
+}
+
+/** Whether the coldkey file is encrypted; null when there is no coldkey file (only coldkeypub.txt). */
+export function coldkeyEncrypted(loc: WalletLocation): boolean | null {
+  try {
+    return keyfileEncryption(readFileSync(walletPaths(loc).coldkey)) !== undefined;
+  } catch {
+    return null;
+  }
+}
+
 export interface WalletSummary {
   name: string;
   path: string;
@@ -221,13 +253,7 @@ export function describeWallet(walletsPath: string, name: string): WalletSummary
   if (existsSync(p.coldkeypub) || existsSync(p.coldkey)) {
     try {
       const pub = loadColdkeyPub(loc);
-      let encrypted = false;
-      try {
-        encrypted = keyfileEncryption(readFileSync(p.coldkey)) !== undefined;
-      } catch {
-        /* coldkey file absent: only the public part is here */
-      }
-      out.coldkey = { address: pub.address, encrypted };
+      out.coldkey = { address: pub.address, encrypted: coldkeyEncrypted(loc) ?? false };
     } catch (err) {
       out.coldkey = summaryError(err);
     }

@@ -4,7 +4,7 @@
  */
 import { SubnetError } from '../errors';
 import type { ModelRunner, TensorData, TensorSpec } from './interface';
-import { raceAbort } from './onnxRunner';
+import { abortError, raceAbort } from './onnxRunner';
 import { defaultValidationOptions, type ValidationOptions } from './options';
 import { DEFAULT_MODEL_SPEC } from './generate';
 import { fromTypedArray, toTypedArray } from './tensor';
@@ -69,7 +69,7 @@ export class FakeModelRunner implements ModelRunner {
   }
 
   async run(inputs: Record<string, TensorData>, opts: { signal?: AbortSignal } = {}): Promise<Record<string, TensorData>> {
-    if (opts.signal?.aborted) return raceAbort(Promise.resolve({}), opts.signal);
+    if (opts.signal?.aborted) throw abortError(opts.signal);
     if (this.closed) throw new SubnetError('MODEL_CLOSED', 'model runner is closed', {});
     const batch = this.validate(inputs);
     this.runs++;

@@ -3,7 +3,7 @@
  * bench/model.bench.ts and by the miner benchmark's `raw_ort_rps`.
  */
 import { defaultModelBytes, generateInput, DEFAULT_MODEL_SPEC } from './generate';
-import { ort } from './onnxRunner';
+import { ort, ortSessionOptions } from './onnxRunner';
 import { defaultOnnxRunnerOptions } from './options';
 import { toTypedArray } from './tensor';
 
@@ -35,13 +35,10 @@ export interface RawOrtMeasurement {
 
 export async function measureRawOrtRps(opts: RawOrtMeasureOptions): Promise<RawOrtMeasurement> {
   const O = ort();
-  const session = await O.InferenceSession.create(opts.modelBytes ?? defaultModelBytes('reference'), {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: opts.intraOpNumThreads ?? defaultOnnxRunnerOptions.intraOpNumThreads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-  });
+  const session = await O.InferenceSession.create(
+    opts.modelBytes ?? defaultModelBytes('reference'),
+    ortSessionOptions({ ...defaultOnnxRunnerOptions, ...(opts.intraOpNumThreads !== undefined ? { intraOpNumThreads: opts.intraOpNumThreads } : {}) }),
+  );
   try {
     const input = generateInput(1, opts.batch);
     const feeds = { [DEFAULT_MODEL_SPEC.inputName]: new O.Tensor('float32', toTypedArray(input) as Float32Array, input.shape) };

@@ -57,6 +57,17 @@ function specsFrom(meta: readonly Ort.InferenceSession.ValueMetadata[], kind: 'i
   });
 }
 
+/** onnxruntime session options from runner options (CPU, sequential execution). */
+export function ortSessionOptions(opts: Pick<OnnxRunnerOptions, 'intraOpNumThreads' | 'interOpNumThreads' | 'graphOptimizationLevel'>): Ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: opts.intraOpNumThreads,
+    interOpNumThreads: opts.interOpNumThreads,
+    graphOptimizationLevel: opts.graphOptimizationLevel,
+    executionMode: 'sequential',
+  };
+}
+
 export class OnnxModelRunner implements ModelRunner {
   readonly inputs: readonly TensorSpec[];
   readonly outputs: readonly TensorSpec[];
@@ -86,13 +97,7 @@ export class OnnxModelRunner implements ModelRunner {
     } else bytes = source;
     let session: Ort.InferenceSession;
     try {
-      session = await ort().InferenceSession.create(bytes, {
-        executionProviders: ['cpu'],
-        intraOpNumThreads: opts.intraOpNumThreads,
-        interOpNumThreads: opts.interOpNumThreads,
-        graphOptimizationLevel: opts.graphOptimizationLevel,
-        executionMode: 'sequential',
-      });
+      session = await ort().InferenceSession.create(bytes, ortSessionOptions(opts));
     } catch (err) {
       throw new SubnetError('MODEL_LOAD_FAILED', `cannot load model ${what}: ${errorMessage(err)}`, { path: what }, { cause: err });
     }

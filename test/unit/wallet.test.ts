@@ -7,6 +7,8 @@ import {
   btPasswordEnvName,
   createColdkey,
   createHotkey,
+  createWallet,
+  coldkeyEncrypted,
   decodeBtPassword,
   decryptKeyfile,
   devKeypair,
@@ -222,6 +224,17 @@ describe('create / list', () => {
     expect(second.address).not.toBe(first.address);
     expect((await loadHotkey(loc())).address).toBe(second.address);
     expect(existsSync(walletPaths(loc()).hotkeypub)).toBe(true);
+  });
+
+  test('createWallet writes nothing when any of its four files exists', async () => {
+    await createHotkey(loc(), { keypair: devKeypair('bob') });
+    expect(await codeOf(createWallet(loc()))).toBe('WALLET_EXISTS');
+    expect(existsSync(walletPaths(loc()).coldkey)).toBe(false);
+    const both = await createWallet(loc(), { overwrite: true, coldkey: devKeypair('alice') });
+    expect(loadColdkeyPub(loc()).address).toBe(devKeypair('alice').address);
+    expect(coldkeyEncrypted(loc())).toBe(false);
+    expect((await loadHotkey(loc())).address).toBe(both.hotkey.address);
+    expect(coldkeyEncrypted(loc({ name: 'none' }))).toBeNull();
   });
 
   test('listWallets shows coldkeys and hotkeys, reports broken files without failing', async () => {
