@@ -3,7 +3,8 @@
  * lognormal (heavy-tailed) stake, a few hundred staked validators of which the top ones hold
  * permits, sparse weight rows built the way validators build them (scores -> SDK weight prep ->
  * chain max-upscale), recent registrations, stale validators, and bonds from warm-up epochs.
- * Same options + seed -> same input, on every platform (integer PRNG, no Math.random).
+ * Same options + seed -> same input (sfc32 integer PRNG, no Math.random; the lognormal draws use
+ * Math.exp/log/cos, which V8 computes with its own fdlibm port, identically on every platform).
  */
 import { scoresToWeights } from '../weights';
 import { epoch_mechanism } from './epoch';
