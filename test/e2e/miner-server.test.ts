@@ -1,0 +1,307 @@
+/**
+ * The axon in-process over real loopback sockets, with injected policies and handlers: the
+ * order of checks (nothing before a verified handshake, policy only on the verified hotkey),
+ * blacklist, rate limit, bounded queue, stake priority and eviction, deadlines, limits
+ * (handshake timeout, max connections, idle timeout), and a malicious miner's bad proofs.
+ * Bittensor's axon holes each have a test here (see docs/protocol.md, threat model).
+ */
+import { WebSocket, type RawData } from 'ws';
+import { devKeypair, keysReady } from '../../shared/keys';
+import type { Keypair } from '../../shared/keys/interface';
+import { FakeModelRunner, generateInputs } from '../../shared/model';
+import { ClientHandshake, Close, decodeMessage, encodeMessage, FRAME_KIND, protocolReady, Status } from '../../shared/protocol';
+import { AllowAllPolicy, AxonServer, modelHandler, type AxonOptions, type Handler, type Policy, type PolicyDecision } from '../../miner';
+import { ClientPool } from '../../validator/client';
+
+jest.setTimeout(60_000);
+
+const alice = () => devKeypair('alice');
+const bob = () => devKeypair('bob');
+const servers: AxonServer[] = [];
+const pools: ClientPool[] = [];
+
+beforeAll(async () => {
+  await Promise.all([keysReady(), protocolReady()]);
+});
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.close()));
+  await Promise.all(servers.splice(0).map((s) => s.stop({ drainMs: 100 })));
+});
+
+class RecordingPolicy implements Policy {
+  readonly seen: string[] = [];
+  constructor(private readonly decide: (hotkey: string) => PolicyDecision = () => ({ allow: true, priority: 0 })) {}
+  check(hotkey: string): PolicyDecision {
+    this.seen.push(hotkey);
+    return this.decide(hotkey);
+  }
+}
+
+function sleepHandler(calls: string[] = []): Handler {
+  return {
+    synapses: ['infer'],
+    forward: (req, ctx) =>
+      new Promise((resolve, reject) => {
+        calls.push(String(req.meta.tag ?? req.id));
+        const t = setTimeout(() => resolve({ tensors: req.tensors, meta: { tag: req.meta.tag ?? null } }), Number(req.meta.ms ?? 0));
+        ctx.signal.addEventListener('abort', () => {
+          clearTimeout(t);
+          reject(ctx.signal.reason);
+        });
+      }),
+  };
+}
+
+async function server(opts: Partial<AxonOptions> = {}, parts: { handler?: Handler; policy?: Policy; keypair?: Keypair } = {}): Promise<AxonServer> {
+  const runner = new FakeModelRunner();
+  const s = new AxonServer(
+    { keypair: parts.keypair ?? bob(), handler: parts.handler ?? modelHandler(runner), policy: parts.policy ?? new AllowAllPolicy(), runner },
+    { host: '127.0.0.1', port: 0, rateLimitPerSec: 0, ...opts },
+  );
+  await s.start();
+  servers.push(s);
+  return s;
+}
+
+function pool(kp: Keypair = alice()): ClientPool {
+  const p = new ClientPool({ keypair: kp }, { timeoutMs: 5000 });
+  pools.push(p);
+  return p;
+}
+
+function rawSocket(url: string): Promise<{ ws: WebSocket; frames: Buffer[]; closed: Promise<number> }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const frames: Buffer[] = [];
+    ws.on('message', (d: RawData) => frames.push(d as Buffer));
+    const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+    ws.on('error', () => undefined);
+    ws.once('open', () => resolve({ ws, frames, closed }));
+    ws.once('error', reject);
+  });
+}
+
+const req = (meta: Record<string, unknown> = {}) => ({ synapse: 'infer', tensors: generateInputs(1, 1), meta });
+
+describe('order of checks (bittensor axon holes)', () => {
+  it('a request without a completed handshake is never processed, and policy never runs', async () => {
+    const calls: string[] = [];
+    const policy = new RecordingPolicy();
+    const s = await server({}, { handler: sleepHandler(calls), policy });
+    // a request body sent as a data frame, no handshake at all (bittensor: "no signature → no verify")
+    const a = await rawSocket(s.url);
+    a.ws.send(Buffer.concat([Buffer.from([1, FRAME_KIND.data, 0, 0, 0, 0, 0, 0, 0, 0]), encodeMessage({ t: 'request', id: 1, ...req(), timeoutMs: 1000, body: { tensors: generateInputs(1, 1), meta: {} } })]));
+    expect(await a.closed).toBe(Close.handshake_required);
+    // hello sent, but the request goes out before CLIENT_AUTH
+    const b = await rawSocket(s.url);
+    const hs = new ClientHandshake(alice());
+    b.ws.send(hs.hello());
+    while (b.frames.length === 0) await new Promise((r) => setTimeout(r, 5));
+    b.ws.send(Buffer.concat([Buffer.from([1, FRAME_KIND.data, 0, 0, 0, 0, 0, 0, 0, 0]), Buffer.alloc(40)]));
+    expect(await b.closed).toBe(Close.handshake_required);
+    expect(calls).toEqual([]);
+    expect(policy.seen).toEqual([]);
+  });
+
+  it('policy runs after verification, on the verified hotkey only: an impostor is refused before it', async () => {
+    const policy = new RecordingPolicy((hk) => (hk === alice().address ? { allow: true, priority: 100 } : { allow: false, code: 'unregistered', reason: 'not registered' }));
+    const s = await server({}, { policy });
+    // the impostor claims alice's (allowed, high-stake) hotkey but cannot sign for it
+    const eve = devKeypair('eve');
+    const impostor: Keypair = { address: alice().address, publicKey: alice().publicKey, sign: (m) => eve.sign(m) };
+    const r = await pool(impostor).request({ endpoint: s.url }, req());
+    expect(r.status).toBe('error');
+    expect(r.error?.code).toBe('protocol.bad_signature');
+    expect(policy.seen).toEqual([]);
+    // the real alice: policy sees exactly her verified hotkey, at the handshake and per request
+    const ok = await pool(alice()).request({ endpoint: s.url }, req());
+    expect(ok.status).toBe('ok');
+    expect(policy.seen).toEqual([alice().address, alice().address]);
+  });
+
+  it('a blacklisted hotkey is closed with 4011 right after the handshake', async () => {
+    const s = await server({}, { policy: new RecordingPolicy(() => ({ allow: false, code: 'no_validator_permit', reason: 'no permit' })) });
+    const r = await pool(devKeypair('dave')).request({ endpoint: s.url }, req());
+    expect(r.status).toBe('error');
+    expect(r.error?.code).toBe('protocol.blacklisted');
+    expect(r.error?.context.reason).toBe('no_validator_permit');
+  });
+
+  it('a hotkey blacklisted mid-connection gets status blacklisted per request', async () => {
+    let allowed = true;
+    const s = await server({}, { policy: new RecordingPolicy(() => (allowed ? { allow: true, priority: 0 } : { allow: false, code: 'low_stake', reason: 'stake' })) });
+    const p = pool();
+    expect((await p.request({ endpoint: s.url }, req())).status).toBe('ok');
+    allowed = false;
+    const r = await p.request({ endpoint: s.url }, req());
+    expect(r.status).toBe('blacklisted');
+    expect(r.code).toBe(Status.blacklisted);
+    expect(r.error?.code).toBe('low_stake');
+  });
+});
+
+describe('admission', () => {
+  it('per-hotkey token bucket → rate_limited', async () => {
+    const s = await server({ rateLimitPerSec: 0.5, rateLimitBurst: 2 });
+    const p = pool();
+    const rs = [];
+    for (let i = 0; i < 4; i++) rs.push(await p.request({ endpoint: s.url }, req()));
+    expect(rs.map((r) => r.status)).toEqual(['ok', 'ok', 'rate_limited', 'rate_limited']);
+    expect(rs[2].error?.code).toBe('rate_limited');
+    // another hotkey has its own bucket
+    expect((await pool(devKeypair('charlie')).request({ endpoint: s.url }, req())).status).toBe('ok');
+  });
+
+  it('a full queue answers overloaded instead of growing', async () => {
+    const s = await server({ concurrency: 1, maxQueue: 1 }, { handler: sleepHandler() });
+    const p = pool();
+    const rs = await Promise.all([0, 1, 2, 3].map((i) => p.request({ endpoint: s.url }, req({ ms: 200, tag: i }))));
+    expect(rs.map((r) => r.status).sort()).toEqual(['ok', 'ok', 'overloaded', 'overloaded']);
+    expect(rs.filter((r) => r.status === 'overloaded').every((r) => r.error?.code === 'queue_full')).toBe(true);
+  });
+
+  it('when busy, higher stake goes first and evicts the lowest from a full queue', async () => {
+    const order: string[] = [];
+    const stake: Record<string, number> = { [alice().address]: 1, [devKeypair('charlie').address]: 1000 };
+    const s = await server({ concurrency: 1, maxQueue: 2 }, { handler: sleepHandler(order), policy: new RecordingPolicy((hk) => ({ allow: true, priority: stake[hk] ?? 0 })) });
+    const low = pool(alice());
+    const high = pool(devKeypair('charlie'));
+    await Promise.all([low.request({ endpoint: s.url }, req()), high.request({ endpoint: s.url }, req())]); // connect both
+    order.length = 0;
+    const lows = [0, 1, 2].map((i) => low.request({ endpoint: s.url }, req({ ms: 150, tag: `low${i}` })));
+    await new Promise((r) => setTimeout(r, 50)); // low0 runs, low1+low2 fill the queue
+    const hi = high.request({ endpoint: s.url }, req({ ms: 10, tag: 'high' }));
+    const [l0, l1, l2] = await Promise.all(lows);
+    expect((await hi).status).toBe('ok');
+    expect(order[0]).toBe('low0');
+    expect(order[1]).toBe('high');
+    expect(l0.status).toBe('ok');
+    // the latest low-priority arrival was evicted to make room
+    expect(l2.status).toBe('overloaded');
+    expect(l2.error?.code).toBe('evicted');
+    expect(l1.status).toBe('ok');
+  });
+
+  it('a request whose deadline passes in the queue is answered timeout and never started', async () => {
+    const calls: string[] = [];
+    const s = await server({ concurrency: 1 }, { handler: sleepHandler(calls) });
+    const p = pool();
+    await p.request({ endpoint: s.url }, req({ tag: 'warm' }));
+    const slow = p.request({ endpoint: s.url }, req({ ms: 400, tag: 'slow' }), { timeoutMs: 5000 });
+    await new Promise((r) => setTimeout(r, 30));
+    // the client's own deadline (150 ms) travels in the request; the miner drops it unstarted
+    const late = await p.request({ endpoint: s.url }, req({ tag: 'late' }), { timeoutMs: 150 });
+    expect(['timeout']).toContain(late.status);
+    expect((await slow).status).toBe('ok');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).not.toContain('late');
+  });
+
+  it('a handler running past the request deadline is aborted and answered 408 by the miner', async () => {
+    let aborted = false;
+    const handler: Handler = {
+      synapses: ['infer'],
+      forward: (_r, ctx) =>
+        new Promise((_resolve, reject) => {
+          ctx.signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(ctx.signal.reason);
+          });
+        }),
+    };
+    const s = await server({}, { handler });
+    // a raw session, so the client can wait longer than the deadline it sends
+    const a = await rawSocket(s.url);
+    const next = async () => {
+      while (a.frames.length === 0) await new Promise((r) => setTimeout(r, 5));
+      return a.frames.shift() as Buffer;
+    };
+    const hs = new ClientHandshake(alice());
+    a.ws.send(hs.hello());
+    const { auth, session } = hs.onServerHello(await next());
+    a.ws.send(auth);
+    expect(decodeMessage(session.open(await next())).t).toBe('welcome');
+    a.ws.send(session.seal(encodeMessage({ t: 'request', id: 9, synapse: 'infer', timeoutMs: 150, body: { tensors: generateInputs(1, 1), meta: {} } })));
+    const m = decodeMessage(session.open(await next()));
+    expect(m.t).toBe('response');
+    if (m.t !== 'response') return;
+    expect(m.id).toBe(9);
+    expect(m.status).toBe(Status.timeout);
+    expect(m.error?.code).toBe('deadline_expired');
+    expect(aborted).toBe(true);
+    a.ws.terminate();
+  });
+});
+
+describe('limits', () => {
+  it('closes a connection that does not finish the handshake in time (4006)', async () => {
+    const s = await server({ handshakeTimeoutMs: 200 });
+    const a = await rawSocket(s.url);
+    expect(await a.closed).toBe(Close.handshake_timeout);
+  });
+
+  it('refuses connections above maxConnections (4012)', async () => {
+    const s = await server({ maxConnections: 2 });
+    const a = await rawSocket(s.url);
+    const b = await rawSocket(s.url);
+    const c = await rawSocket(s.url);
+    expect(await c.closed).toBe(Close.too_many_connections);
+    a.ws.terminate();
+    b.ws.terminate();
+  });
+
+  it('closes idle connections (4010); the pool reconnects on the next query', async () => {
+    const s = await server({ idleTimeoutMs: 150 });
+    const p = pool();
+    expect((await p.request({ endpoint: s.url }, req())).status).toBe('ok');
+    await new Promise((r) => setTimeout(r, 700));
+    expect(s.stats.closes.idle_timeout).toBe(1);
+    expect((await p.request({ endpoint: s.url }, req())).status).toBe('ok');
+    expect(s.stats.handshakes).toBe(2);
+  });
+
+  it('oversized frames close with 1009', async () => {
+    const s = await server({ maxPayload: 4096 });
+    const a = await rawSocket(s.url);
+    a.ws.send(Buffer.alloc(5000, 1));
+    expect(await a.closed).toBe(Close.too_big);
+  });
+
+  it('an unreachable miner is backed off: the next attempt fails fast without dialling', async () => {
+    const p = pool();
+    const t = { endpoint: 'ws://127.0.0.1:1' };
+    const a = await p.request(t, req());
+    const b = await p.request(t, req());
+    expect(a.status).toBe('unreachable');
+    expect(b.status).toBe('unreachable');
+    expect(b.error?.code).toBe('backoff');
+  });
+});
+
+describe('provenance', () => {
+  it('one signature covers many concurrent answers; every proof path checks out', async () => {
+    const s = await server({ proofFlushMs: 50 });
+    const p = pool();
+    await p.request({ endpoint: s.url }, req());
+    const before = s.load.proofSignatures;
+    const rs = await Promise.all(Array.from({ length: 100 }, () => p.request({ endpoint: s.url }, req())));
+    expect(rs.every((r) => r.status === 'ok' && r.proof !== null)).toBe(true);
+    const roots = new Set(rs.map((r) => r.proof?.root));
+    expect(s.load.proofSignatures - before).toBe(roots.size);
+    expect(roots.size).toBeLessThan(100);
+  });
+
+  it('a malicious miner sending bad proof signatures: answers arrive, proofs are rejected', async () => {
+    const honest = bob();
+    const liar: Keypair = {
+      address: honest.address,
+      publicKey: honest.publicKey,
+      sign: (m) => (Buffer.from(m.subarray(0, 18)).toString() === 'subnet-ts/proof/v1' ? new Uint8Array(64).fill(9) : honest.sign(m)),
+    };
+    const s = await server({}, { keypair: liar });
+    const r = await pool().request({ endpoint: s.url, hotkey: honest.address }, req());
+    expect(r.status).toBe('ok');
+    expect(r.proof).toBeNull();
+    expect(r.proofError).toBe('bad_signature');
+  });
+});
