@@ -120,8 +120,8 @@ export class BatchingModelRunner implements ModelRunner {
         clearTimeout(this.timer);
         this.timer = undefined;
       }
+      // what does not fit now is dispatched when a running batch finishes (it calls schedule())
       while (this.running < this.options.concurrency && this.queue.length > 0) this.dispatch();
-      if (this.queue.length > 0 && !this.timer && this.running < this.options.concurrency) this.armTimer();
     } else if (!this.timer) {
       this.armTimer();
     }
