@@ -309,7 +309,10 @@ export class Devnet {
     const pending = new Set(this.neurons.filter((n) => n.role === 'miner'));
     while (pending.size > 0) {
       this.throwIfFatal();
-      for (const n of [...pending]) if (await portOpen(n.port!)) pending.delete(n);
+      for (const n of [...pending]) {
+        // a miner that crashed is reported by onChildExit; the run goes on without it
+        if (this.supervisor.state(n.name)?.exited || (await portOpen(n.port!))) pending.delete(n);
+      }
       if (pending.size === 0) break;
       if (performance.now() > deadline) {
         throw new SubnetError('DEVNET_STARTUP_TIMEOUT', `miners not listening after ${this.options.startupTimeoutMs} ms: ${[...pending].map((n) => `${n.name} (log ${n.logFile})`).join(', ')}`, {});

@@ -53,10 +53,21 @@ export function reaperMain(argv: string[]): void {
     process.exitCode = 2;
     return;
   }
+  // the list is re-read while the devnet lives and kept in memory: the run folder may be gone
+  // by the time the devnet is (a test's cleanup, rm -rf)
+  let known: number[] = [];
+  const refresh = () => {
+    if (existsSync(pidFile)) known = readGroups(pidFile);
+  };
+  refresh();
   const timer = setInterval(() => {
-    if (alive(watched)) return;
+    if (alive(watched)) {
+      refresh();
+      return;
+    }
     clearInterval(timer);
-    const groups = readGroups(pidFile);
+    refresh();
+    const groups = known;
     signalGroups(groups, 'SIGTERM');
     setTimeout(() => {
       signalGroups(groups, 'SIGKILL');

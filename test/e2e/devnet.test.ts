@@ -112,4 +112,19 @@ describe('subnet devnet (real processes)', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   }, 90_000);
+
+  test('kill -9 of the devnet, with its run folder deleted at once: the reaper still stops every child', async () => {
+    const dir = mk();
+    const child = spawnCli(['devnet', '--run-dir', dir, '--miners', 'honest', '--validators', '1']);
+    try {
+      await waitForOutput(child, /miners listening/, 60_000);
+      const pids = manifestPids(dir);
+      expect(pids.length).toBe(2);
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      expect(await allGone(pids, 15_000)).toEqual([]);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 90_000);
 });
