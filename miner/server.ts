@@ -18,6 +18,7 @@ import { BadMessageError, ProtocolError } from '../shared/protocol/errors';
 import { ServerHandshake } from '../shared/protocol/handshake';
 import { leafHash, requestDigest, responseDigest, ZERO_DIGEST } from '../shared/protocol/proof';
 import { PROTOCOL_VERSION, type Session } from '../shared/protocol/session';
+import { sendCorked } from '../shared/protocol/cork';
 import type { Body, Meta, ProofMessage, RequestMessage, ResponseMessage, WireError } from '../shared/protocol/types';
 import { nullMinerMetrics, type ForwardResult, type Handler, type MinerMetrics, type Policy } from './interface';
 import { defaultAxonOptions, type AxonOptions } from './options';
@@ -336,7 +337,7 @@ export class AxonServer {
 
   private send(conn: Conn, msg: Parameters<typeof encodeMessageUnsafe>[0]): boolean {
     if (!conn.session || conn.ws.readyState !== WebSocket.OPEN || conn.closingAt !== undefined) return false;
-    conn.ws.send(conn.session.seal(encodeMessageUnsafe(msg)));
+    sendCorked(conn.ws, conn.session.seal(encodeMessageUnsafe(msg)));
     return true;
   }
 

@@ -7,3 +7,4 @@ export * from './session';
 export * from './handshake';
 export * from './proof';
 export * from './sr25519';
+export * from './cork';

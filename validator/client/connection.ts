@@ -14,6 +14,7 @@ import { ProtocolError } from '../../shared/protocol/errors';
 import { ClientHandshake } from '../../shared/protocol/handshake';
 import { hex, leafHash, proofSigMessage, requestDigest, responseDigest, rootFromPath, type ResponseProof } from '../../shared/protocol/proof';
 import type { Session } from '../../shared/protocol/session';
+import { sendCorked } from '../../shared/protocol/cork';
 import type { Message, ProofMessage, ResponseMessage, WelcomeMessage } from '../../shared/protocol/types';
 import type { QueryRequest, QueryResult, Target } from './interface';
 import { defaultClientOptions, type ClientOptions } from './options';
@@ -196,7 +197,7 @@ export class MinerConnection {
       }
       this.pending.set(id, p);
       try {
-        (this.ws as WebSocket).send((this.session as Session).seal(encodeMessageUnsafe({ t: 'request', id, synapse: req.synapse, timeoutMs: Math.ceil(remaining), body })));
+        sendCorked(this.ws as WebSocket, (this.session as Session).seal(encodeMessageUnsafe({ t: 'request', id, synapse: req.synapse, timeoutMs: Math.ceil(remaining), body })));
       } catch (err) {
         this.settle(p, { ...base, status: 'error', code: null, latencyMs: now() - t0, error: { code: 'send_failed', message: errorMessage(err), context: {} } });
       }
