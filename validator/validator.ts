@@ -178,6 +178,14 @@ export class Validator {
 
   /** Resume + first sync + run/epoch rows. Public for tests that drive steps and blocks by hand. */
   async init(signal?: AbortSignal): Promise<void> {
+    const prev = this.log.lastRun();
+    if (prev && (prev.hotkey !== this.c.signer.address || prev.netuid !== this.options.netuid)) {
+      throw new SubnetError(
+        'LOG_MISMATCH',
+        `${this.log.path} belongs to hotkey ${prev.hotkey} on subnet ${prev.netuid}, not ${this.c.signer.address} on subnet ${this.options.netuid}; use another --db`,
+        { path: this.log.path, hotkey: prev.hotkey, netuid: prev.netuid },
+      );
+    }
     const resume = this.log.resumeState();
     if (resume) {
       this.book = new ScoreBook(resume.ema, resume.hotkeys);

@@ -243,6 +243,8 @@ export interface LogStore {
   /** drops raw responses and challenge inputs of epochs <= currentEpoch - keepEpochs; digests and scores stay */
   prune(currentEpoch: number, keepEpochs: number): { responses: number; steps: number };
   resumeState(): ResumeState | null;
+  /** the most recent run (who wrote this log, for which subnet), or null for a new log */
+  lastRun(): RunRecord | null;
   listEpochs(): EpochSummary[];
   /** LOG_EPOCH_MISSING when the epoch is not in the log */
   loadEpoch(epoch: number): EpochLog;

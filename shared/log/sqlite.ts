@@ -379,6 +379,22 @@ export class SqliteLogStore implements LogStore {
     });
   }
 
+  lastRun(): RunRecord | null {
+    return this.guard('lastRun', () => {
+      const r = this.db.prepare('SELECT * FROM runs ORDER BY run_id DESC LIMIT 1').get() as Row | undefined;
+      if (!r) return null;
+      return {
+        startedAt: r.started_at as number,
+        hotkey: r.hotkey as string,
+        netuid: r.netuid as number,
+        appVersion: r.app_version as string,
+        scorerName: r.scorer_name as string,
+        scorerVersion: r.scorer_version as string,
+        options: JSON.parse(r.options_json as string) as Record<string, unknown>,
+      };
+    });
+  }
+
   listEpochs(): EpochSummary[] {
     return this.guard('listEpochs', () => {
       const rows = this.db

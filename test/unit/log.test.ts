@@ -122,8 +122,12 @@ describe('SqliteLogStore', () => {
     expect(r.lastWeightBlock).toBeNull();
   });
 
-  it('an empty log resumes nothing', () => {
-    expect(open().resumeState()).toBeNull();
+  it('an empty log resumes nothing and has no run', () => {
+    const s = open();
+    expect(s.resumeState()).toBeNull();
+    expect(s.lastRun()).toBeNull();
+    seed(s, 1);
+    expect(s.lastRun()).toMatchObject({ hotkey: '5V', netuid: 1, scorerName: 'cosine', options: { alpha: 0.1 } });
   });
 
   it('one transaction per step: a failing query row leaves no trace of the step', () => {

@@ -419,6 +419,18 @@ describe('Validator restart', () => {
   });
 });
 
+describe('Validator log ownership', () => {
+  it('a log written by another hotkey or for another subnet is refused: LOG_MISMATCH', async () => {
+    const path = join(dir, 'own.db');
+    const a = rig({ path });
+    await a.v.init();
+    a.log.close();
+    open.splice(open.indexOf(a), 1);
+    const b = rig({ path, options: { netuid: 2 } });
+    await expect(b.v.init()).rejects.toMatchObject({ code: 'LOG_MISMATCH' });
+  });
+});
+
 describe('Validator start/stop', () => {
   it('runs the step loop and block handler until stop(); stop is idempotent and unsubscribes', async () => {
     const r = rig({ options: { stepMs: 1 } });
