@@ -362,7 +362,11 @@ export class SubstrateChainClient implements ChainClient {
 
   async balance(address: string, opts?: CallOptions): Promise<bigint> {
     const api = await this.ready(opts);
-    const acct = await raceAbort(api.query.system.account(address), opts?.signal);
+    const key = api.query.system.account.key(address);
+    const hex = await this.rpc<string | null>('state_getStorage', [key], opts);
+    if (!hex) return 0n;
+    const meta = (api.query.system.account as unknown as { creator: { meta: { type: { asMap: { value: unknown } } } } }).creator.meta;
+    const acct = api.registry.createType(api.registry.createLookupType(meta.type.asMap.value as never), hexToU8a(hex));
     return BigInt((acct as unknown as { data: { free: Codec } }).data.free.toString());
   }
 
@@ -741,10 +745,18 @@ export class SubstrateChainClient implements ChainClient {
     return run;
   }
 
+  /**
+   * One logical write. Invariant: once an extrinsic has been signed and handed to the socket, every
+   * retry of this write reuses the SAME nonce, so it can never be applied twice. Before a retry the
+   * chain is asked whether that nonce was consumed; if so the outcome is looked up in the blocks.
+   */
   private async writeNow(signer: Keypair, build: () => Tx, opts: WriteOptions): Promise<WriteResult> {
     const attempts = this.options.retries + 1;
     let lastReason = '';
     let nonceRetries = 0;
+    let fixedNonce: number | undefined;
+    const hashes: string[] = [];
+    let startBlock = -1;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       opts.signal?.throwIfAborted();
       let api: ApiPromise;
@@ -757,14 +769,18 @@ export class SubstrateChainClient implements ChainClient {
         continue;
       }
       let nonce = -1;
-      let txHash = '';
-      let startBlock = 0;
+      let signed = false;
       try {
+        if (fixedNonce !== undefined) {
+          const outcome = await this.resolveAfterTransportLoss(signer.address, fixedNonce, hashes, startBlock, opts);
+          if (outcome) return outcome;
+        }
         const tx = build();
-        startBlock = await this.currentBlock(opts).catch(() => 0);
-        nonce = await this.nextNonce(signer.address, opts);
+        if (startBlock < 0) startBlock = await this.currentBlock(opts);
+        nonce = fixedNonce ?? (await this.nextNonce(signer.address, opts));
         await tx.signAsync(signer.address, { signer: this.signerFor(signer), nonce, era: this.options.eraPeriod, withSignedTransaction: false });
-        txHash = tx.hash.toHex();
+        signed = true;
+        hashes.push(tx.hash.toHex());
         return await this.watch(api, tx, opts);
       } catch (err) {
         if (opts.signal?.aborted) {
@@ -775,6 +791,7 @@ export class SubstrateChainClient implements ChainClient {
           nonceRetries++;
           attempt--; // a nonce resync is not a transport attempt
           this.forgetNonce(signer.address);
+          // with a fixed nonce, "stale" means it was consumed: the next round looks the outcome up
           this.log.debug('nonce conflict; resyncing', { address: signer.address, nonce, error: err.message });
           continue;
         }
@@ -785,17 +802,16 @@ export class SubstrateChainClient implements ChainClient {
         if (err instanceof TransportError || err instanceof SubnetError || isTransportMessage(errorMessage(err))) {
           lastReason = errorMessage(err);
           this.forgetNonce(signer.address);
-          this.log.warn('chain write: transport failure', { attempt, error: lastReason });
-          if (err instanceof TransportError && err.submitted && nonce >= 0) {
-            // the extrinsic may have made it: find out before resubmitting
-            const outcome = await this.resolveAfterTransportLoss(signer.address, nonce, txHash, startBlock, opts).catch(() => undefined);
-            if (outcome) return outcome;
-          }
+          if (signed) fixedNonce = nonce;
+          this.log.warn('chain write: transport failure', { attempt, error: lastReason, nonce: fixedNonce });
           await this.sleepBackoff(attempt, opts.signal);
           continue;
         }
         throw err;
       }
+    }
+    if (fixedNonce !== undefined) {
+      return { status: 'failed', reason: `${lastReason || 'transport failure'}; the write may or may not have been applied (nonce ${fixedNonce})`, attempts };
     }
     return { status: 'failed', reason: lastReason || 'transport failure', attempts };
   }
@@ -820,19 +836,24 @@ export class SubstrateChainClient implements ChainClient {
    * After a cut watch: if the nonce is still unused, undefined (resubmit). If it was used, look for
    * the extrinsic in the blocks since submission and return its outcome; if absent, failed.
    */
-  private async resolveAfterTransportLoss(address: string, nonce: number, txHash: string, startBlock: number, opts: WriteOptions): Promise<WriteResult | undefined> {
+  private async resolveAfterTransportLoss(address: string, nonce: number, txHashes: string[], startBlock: number, opts: WriteOptions): Promise<WriteResult | undefined> {
     const api = await this.ready(opts);
-    const next = Number((await api.rpc.system.accountNextIndex(address)).toString());
+    const next = Number(BigInt(await this.rpc<number | string>('system_accountNextIndex', [address], opts)));
     if (next <= nonce) return undefined;
     const head = await this.currentBlock(opts);
     const from = Math.max(startBlock, head - this.options.lookbackBlocks, 0);
+    // raw RPCs, not api.rpc: polkadot-js memoises calls by params and would replay an error cached
+    // from the dropped socket (e.g. its own getBlock for the status it could not finish)
+    const eventsKey = api.query.system.events.key();
+    const eventsMeta = (api.query.system.events as unknown as { creator: { meta: { type: { asPlain: unknown } } } }).creator.meta;
+    const eventsType = api.registry.createLookupType(eventsMeta.type.asPlain as never);
     for (let b = head; b >= from; b--) {
-      const hash = await api.rpc.chain.getBlockHash(b);
-      const signed = await api.rpc.chain.getBlock(hash);
-      const idx = signed.block.extrinsics.findIndex((x) => x.hash.toHex() === txHash);
+      const hash = await this.rpc<string>('chain_getBlockHash', [b], opts);
+      const raw = await this.rpc<{ block: { extrinsics: string[] } }>('chain_getBlock', [hash], opts);
+      const idx = raw.block.extrinsics.findIndex((x) => txHashes.includes(u8aToHex(blake2AsU8a(hexToU8a(x), 256))));
       if (idx < 0) continue;
-      const at = await api.at(hash);
-      const records = (await at.query.system.events()) as unknown as {
+      const evHex = await this.rpc<string | null>('state_getStorage', [eventsKey, hash], opts);
+      const records = (evHex ? [...(api.registry.createType(eventsType, hexToU8a(evHex)) as unknown as Iterable<unknown>)] : []) as {
         phase: { isApplyExtrinsic: boolean; asApplyExtrinsic: Codec };
         event: { section: string; method: string; data: Codec[] & { toJSON(): unknown } };
       }[];
@@ -842,9 +863,9 @@ export class SubstrateChainClient implements ChainClient {
       if (failed) return this.rejection(api, failed.event.data[0] as unknown as DispatchError, b, events);
       const sudo = this.sudoFailure(api, mine.map((r) => r.event), b, events);
       if (sudo) return sudo;
-      return { status: 'included', blockHash: hash.toHex(), blockNumber: b, events };
+      return { status: 'included', blockHash: hash, blockNumber: b, events };
     }
-    return { status: 'failed', reason: `connection lost while waiting; nonce ${nonce} was used but extrinsic ${txHash} was not found in blocks ${from}..${head}`, attempts: 1 };
+    return { status: 'failed', reason: `connection lost while waiting; nonce ${nonce} was used but the extrinsic (${txHashes.join(', ')}) was not found in blocks ${from}..${head}`, attempts: 1 };
   }
 
   /** Submits and watches one signed extrinsic. Resolves with included/rejected; throws TransportError/NonceError/CHAIN_TIMEOUT. */
@@ -936,8 +957,8 @@ export class SubstrateChainClient implements ChainClient {
   }
 
   private async outcome(api: ApiPromise, res: ISubmittableResult, blockHash: string): Promise<WriteResult> {
-    const header = await api.rpc.chain.getHeader(blockHash);
-    const blockNumber = header.number.toNumber();
+    const header = await this.rpc<{ number: string }>('chain_getHeader', [blockHash]);
+    const blockNumber = Number(BigInt(header.number));
     const events: Events = res.events.map(({ event }) => ({ section: event.section, method: event.method, data: event.data.map((d) => d.toJSON()) }));
     if (res.dispatchError) return this.rejection(api, res.dispatchError, blockNumber, events);
     const sudo = this.sudoFailure(api, res.events.map((r) => r.event), blockNumber, events);
