@@ -19,6 +19,7 @@ import {
   merklePath,
   merkleRoot,
   ProtocolError,
+  protocolReady,
   proofSigMessage,
   requestDigest,
   responseDigest,
@@ -42,6 +43,7 @@ let validator: Keypair;
 let other: Keypair;
 beforeAll(async () => {
   await cryptoWaitReady();
+  await protocolReady();
   miner = kp(1);
   validator = kp(2);
   other = kp(3);
