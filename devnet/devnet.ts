@@ -133,6 +133,8 @@ export class Devnet {
   private lastEpochBlock = -1;
   private fatal: SubnetError | null = null;
   private validatorsStarted = false;
+  /** the run folder was created by this run (nothing is written into a folder that was refused) */
+  created = false;
   private stopped = false;
 
   constructor(options: DevnetOptions, components: DevnetComponents = {}) {
@@ -153,6 +155,7 @@ export class Devnet {
     const minerNames = o.miners.map((_, i) => minerName(i));
     const validatorNames = o.validators.map((_, i) => validatorName(i));
     createRunDir(this.layout, minerNames, validatorNames);
+    this.created = true;
     this.progress(`run folder ${this.layout.root}`);
     for (const note of o.notes ?? []) this.progress(`scenario: ${note}`);
 

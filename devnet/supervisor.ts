@@ -172,8 +172,12 @@ export class Supervisor {
     for (const c of this.children.values()) killGroup(c.state.pid, 'SIGKILL');
   }
 
+  private wrotePidFile = false;
+
   private writePidFile(empty = false): void {
-    if (!this.opts.pidFile) return;
+    // nothing is written before the first child exists (a refused run folder stays untouched)
+    if (!this.opts.pidFile || (empty && !this.wrotePidFile)) return;
+    this.wrotePidFile = true;
     const body = {
       supervisor_pid: process.pid,
       children: empty ? [] : [...this.children.values()].map((c) => ({ name: c.state.name, pid: c.state.pid })),

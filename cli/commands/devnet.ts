@@ -116,10 +116,12 @@ export function register(program: Command): void {
       process.off('SIGHUP', onSignal);
       process.off('exit', onExit);
       const { writeFileSync } = await import('node:fs');
-      try {
-        writeFileSync(devnet.layout.summary, `${JSON.stringify(summary, null, 1)}\n`);
-      } catch {
-        /* the run folder may not exist (bad --run-dir) */
+      if (devnet.created) {
+        try {
+          writeFileSync(devnet.layout.summary, `${JSON.stringify(summary, null, 1)}\n`);
+        } catch {
+          /* the run folder was removed meanwhile */
+        }
       }
       if (signalled) {
         process.stderr.write(`stopped after ${summary.epochs} epoch(s); run folder ${summary.run_dir}\n`);
@@ -128,7 +130,7 @@ export function register(program: Command): void {
         return;
       }
       if (failure) {
-        if (failure instanceof SubnetError) throw new CliError(`${failure.message} [${failure.code}] (run folder ${summary.run_dir})`, 1);
+        if (failure instanceof SubnetError) throw new CliError(`${failure.message} [${failure.code}]${devnet.created ? ` (run folder ${summary.run_dir})` : ''}`, 1);
         throw failure;
       }
       if (summary.collusion) {
