@@ -67,7 +67,7 @@ export class ReplayReportBuilder {
       const max = row.reduce((m, [, v]) => Math.max(m, v), 0) || 1;
       for (const [j, v] of row) if (j < n) line[j] = v / max;
       values.push(line);
-      rowLabels.push(this.label(i));
+      rowLabels.push(`uid ${i}`);
     });
     return { values, rowLabels };
   }

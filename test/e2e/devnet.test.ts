@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, spawnCli, waitForOutput } from '../helpers/cli';
 import { processAlive } from '../../devnet/supervisor';
+import { validateEpochInput, yumaEpoch } from '../../shared/yuma';
 
 interface Manifest {
   neurons: { name: string; role: string; kind: string; pid: number | null; db: string | null; hotkey: string; uid: number }[];
@@ -92,6 +93,13 @@ describe('subnet devnet (real processes)', () => {
     const last = kl.filter((l) => l.epoch !== undefined).pop();
     expect(last.changed).toBe(true);
     expect(Array.isArray(last.deltas)).toBe(true);
+    // a field epoch as a spec vector: the spec runner's check holds
+    const vec = join(runDir, 'field-vector.json');
+    const v = await runCli(['replay', '--db', db, '--epoch', String(lines[lines.length - 1].epoch), '--export-vector', vec]);
+    expect(v.code).toBe(0);
+    const vector = JSON.parse(readFileSync(vec, 'utf8'));
+    expect(JSON.parse(JSON.stringify(yumaEpoch(validateEpochInput(vector.input))))).toEqual(vector.expected);
+    expect(vector.meta.source.hotkeys).toHaveLength(9);
   }, 60_000);
 
   test('SIGTERM stops every child process group, also after a child was killed', async () => {

@@ -12,6 +12,7 @@ import { yumaEpoch, validateEpochInput, EPOCH_OUTPUT_FIELDS } from '../../shared
 import { isSubnetError } from '../../shared/errors';
 import { runReplay } from '../../replay/run';
 import { writeSyntheticLog, syntheticHotkey, syntheticKind } from '../../replay/synthetic';
+import { chunk } from '../../replay/parallel';
 
 async function code(p: Promise<unknown>): Promise<string | undefined> {
   try {
@@ -21,6 +22,12 @@ async function code(p: Promise<unknown>): Promise<string | undefined> {
   }
   return undefined;
 }
+
+test('ranges split into contiguous chunks for worker threads', () => {
+  expect(chunk([1, 2, 3, 4, 5, 6, 7], 2)).toEqual([[1, 2, 3, 4], [5, 6, 7]]);
+  expect(chunk([1, 2], 4)).toEqual([[1], [2]]);
+  expect(chunk([], 2)).toEqual([]);
+});
 
 describe('replay on a synthetic log', () => {
   let dir: string;
