@@ -62,7 +62,10 @@ export class MetagraphFollower {
     this.stopped = true;
     this.unsubscribe?.();
     if (this.timer) clearInterval(this.timer);
-    await this.syncing;
+    // a sync stuck on a dead chain must not hold the shutdown
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([this.syncing, new Promise<void>((r) => (t = setTimeout(r, 1000)))]);
+    clearTimeout(t);
   }
 }
 
