@@ -25,20 +25,9 @@ import { createRunDir, layoutFor, minerFiles, minerName, validatorFiles, validat
 import { Supervisor, type ChildState } from './supervisor';
 import { orderingChecks, renderTable, summaryNeuron, type DevnetSummary, type NeuronRow } from './table';
 import { createNeuronWallets, type NeuronWallet } from './wallets';
+import type { DevnetComponents, DevnetSinks } from './interface';
 
-export interface DevnetSinks {
-  /** one progress line (stderr) */
-  progress(line: string): void;
-  /** the per-epoch table */
-  table(text: string): void;
-}
-
-export interface DevnetComponents {
-  logger?: Logger;
-  sinks?: DevnetSinks;
-  /** the built CLI (dist/cli/index.js) the children run */
-  cliPath?: string;
-}
+export type { DevnetSinks, DevnetComponents } from './interface';
 
 interface NeuronInfo {
   name: string;

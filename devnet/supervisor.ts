@@ -134,7 +134,7 @@ export class Supervisor {
         state.exitCode = code;
         state.signal = signal;
         state.crashed = !this.stopping;
-        if (state.crashed) this.log.warn('child exited', { name: spec.name, pid: state.pid, code, signal, log: spec.logFile });
+        if (state.crashed) this.log.debug('child exited', { name: spec.name, pid: state.pid, code, signal, log: spec.logFile });
         for (const l of this.listeners) l({ ...state });
         resolve();
       });

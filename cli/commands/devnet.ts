@@ -77,7 +77,12 @@ export function register(program: Command): void {
 
       const { Devnet } = await import('../../devnet/devnet');
       const tableOut = (s: string) => (json ? process.stderr : process.stdout).write(`${s}\n`);
+      // warnings and errors of the devnet itself (child crashes are progress lines already)
+      const { nullLogger } = await import('../../shared/logger');
+      const line = (level: string) => (msg: string, ctx?: Record<string, unknown>) => process.stderr.write(`${level}: ${msg}${ctx && Object.keys(ctx).length ? ` ${JSON.stringify(ctx)}` : ''}\n`);
+      const logger = { ...nullLogger, warn: line('warning'), error: line('error'), child: () => logger };
       const devnet = new Devnet(opts, {
+        logger,
         sinks: { progress: (l) => process.stderr.write(`${l}\n`), table: tableOut },
       });
       const ac = new AbortController();
