@@ -10,9 +10,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { compactFromU8a, compactToU8a, hexToU8a, stringToU8a, u8aConcat, u8aToHex, u8aToString } from '@polkadot/util';
+import { bnToU8a, compactFromU8a, compactToU8a, hexToU8a, stringToU8a, u8aConcat, u8aToHex, u8aToString } from '@polkadot/util';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { cryptoWaitReady, xxhashAsHex } from '@polkadot/util-crypto';
 import { SubnetError, errorMessage } from '../shared/errors';
 import { startRelay, type Relay } from './proxy';
 import { packageRoot } from '../shared/paths';
@@ -44,6 +44,8 @@ export interface RuntimeChain {
 
 export const DEV_ACCOUNTS = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve', '//Ferdie'] as const;
 const CODE_KEY = '0x3a636f6465'; // ':code'
+/** Timestamp.Now of the dev genesis: 2025-01-01T00:00:00Z; blocks then advance by the slot duration */
+export const GENESIS_TIMESTAMP_MS = 1_735_689_600_000n;
 
 interface ChopsticksCore {
   getRuntimeVersion(code: string): Promise<{ specName: string; specVersion: number; apis: [string, number][] }>;
@@ -164,6 +166,12 @@ export async function buildDevGenesis(core: ChopsticksCore, code: string, devBal
   const top: Record<string, string> = {};
   for (const [k, v] of storageDiff) if (v !== null) top[k] = v;
   top[CODE_KEY] = code;
+  // Timestamp.Now at genesis: without it chopsticks reads Date.now() twice per first block (Aura
+  // pre-digest slot, then the timestamp inherent) and the block fails "Timestamp slot must match
+  // CurrentSlot" when the two straddle a slot boundary.
+  const nowKey = xxhashAsHex('Timestamp', 128) + xxhashAsHex('Now', 128).slice(2);
+  // A fixed value keeps the dev genesis (and its hash) deterministic across restarts.
+  if (!top[nowKey]) top[nowKey] = u8aToHex(bnToU8a(GENESIS_TIMESTAMP_MS, { bitLength: 64, isLe: true }));
   return { top, specName: version.specName, specVersion: version.specVersion };
 }
 
@@ -181,6 +189,8 @@ export async function startRuntimeChain(opts: RuntimeChainOptions): Promise<Runt
   if (opts.logLevel && !process.env.LOG_LEVEL) process.env.LOG_LEVEL = opts.logLevel;
   const code = readRuntimeCode(opts.spec);
   const chopsticks = loadChopsticks();
+  // the public port first: a busy port fails fast (CHAIN_PORT_IN_USE), before the genesis is built
+  const relay = await startRelay(host, port);
   const t0 = Date.now();
   openChains++;
   const release = async () => {
@@ -190,9 +200,11 @@ export async function startRuntimeChain(opts: RuntimeChainOptions): Promise<Runt
   let top: Record<string, string>;
   let specName: string;
   let specVersion: number;
+  let server: { addr: string; close(): Promise<void> };
   try {
     ({ top, specName, specVersion } = await buildDevGenesis(chopsticks, code, opts.devBalance ?? 1_000_000_000_000_000n));
   } catch (err) {
+    await relay.close();
     await release();
     throw err;
   }
@@ -203,7 +215,6 @@ export async function startRuntimeChain(opts: RuntimeChainOptions): Promise<Runt
     properties: { ss58Format: 42, tokenDecimals: 9, tokenSymbol: 'TAO' },
     genesis: { raw: { top } },
   };
-  let server: { addr: string; close(): Promise<void> };
   try {
     // chopsticks on a private loopback port; the relay owns the public host:port (see proxy.ts)
     server = await chopsticks.setupWithServer({
@@ -215,17 +226,11 @@ export async function startRuntimeChain(opts: RuntimeChainOptions): Promise<Runt
       'runtime-log-level': 0,
     });
   } catch (err) {
+    await relay.close();
     await release();
     throw new SubnetError('CHAIN_RUNTIME_SPEC', `chopsticks could not start the runtime: ${errorMessage(err)}`, { spec: opts.spec }, { cause: err });
   }
-  let relay: Relay;
-  try {
-    relay = await startRelay(host, port, `ws://${server.addr}`);
-  } catch (err) {
-    await server.close().catch(() => undefined);
-    await release();
-    throw err;
-  }
+  relay.setUpstream(`ws://${server.addr}`);
   let closed = false;
   return {
     url: `ws://${host.includes(':') ? `[${host}]` : host}:${relay.port}`,

@@ -9,10 +9,13 @@ import { SubnetError } from '../shared/errors';
 
 export interface Relay {
   port: number;
+  /** where connections go; until set, clients are closed with 1013 (try again later) */
+  setUpstream(url: string): void;
   close(): Promise<void>;
 }
 
-export async function startRelay(host: string, port: number, upstreamUrl: string): Promise<Relay> {
+export async function startRelay(host: string, port: number): Promise<Relay> {
+  let upstreamUrl: string | null = null;
   const wss = new WebSocketServer({ host, port, maxPayload: 100 * 1024 * 1024 });
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error & { code?: string }) => {
@@ -31,6 +34,10 @@ export async function startRelay(host: string, port: number, upstreamUrl: string
   });
   const sockets = new Set<WebSocket>();
   wss.on('connection', (client) => {
+    if (!upstreamUrl) {
+      client.close(1013, 'runtime still starting');
+      return;
+    }
     const upstream = new WebSocket(upstreamUrl, { maxPayload: 100 * 1024 * 1024 });
     sockets.add(client);
     sockets.add(upstream);
@@ -61,6 +68,9 @@ export async function startRelay(host: string, port: number, upstreamUrl: string
   const actual = typeof addr === 'object' && addr ? addr.port : port;
   return {
     port: actual,
+    setUpstream(url: string) {
+      upstreamUrl = url;
+    },
     async close() {
       for (const s of sockets) s.terminate();
       sockets.clear();

@@ -6,6 +6,8 @@ export interface ChainClientOptions {
   endpoint: string;
   /** start() gives up with CHAIN_UNREACHABLE after this long (connect + metadata) */
   connectTimeoutMs: number;
+  /** a read or write issued while disconnected waits this long for the reconnect (then CHAIN_UNREACHABLE / next attempt) */
+  disconnectedWaitMs: number;
   /** one JSON-RPC request times out after this long (WsProvider's per-request timeout) */
   requestTimeoutMs: number;
   /** a write that has not reached `finality` after this long ends as failed('timeout') */
@@ -28,6 +30,7 @@ export interface ChainClientOptions {
 export const defaultChainClientOptions: ChainClientOptions = {
   endpoint: 'ws://127.0.0.1:9944',
   connectTimeoutMs: 10_000,
+  disconnectedWaitMs: 10_000,
   requestTimeoutMs: 30_000,
   submitTimeoutMs: 60_000,
   finality: 'finalized',

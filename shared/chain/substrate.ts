@@ -91,6 +91,7 @@ export class SubstrateChainClient implements ChainClient {
   private readonly disconnectListeners = new Set<(reason: string) => void>();
   private readonly blockSubscribers = new Set<(n: number) => void>();
   private lastBlockEmitted = -1;
+  private genesisCheck: Promise<void> | null = null;
   private headUnsub: (() => void) | null = null;
   private everConnected = false;
   private readonly nonces = new Map<string, number>();
@@ -225,8 +226,12 @@ export class SubstrateChainClient implements ChainClient {
     this.everConnected = true;
     for (const w of [...this.connectWaiters]) w();
     if (this.state === 'ready') {
-      // the provider resubscribed; also push the current head so subscribers see the jump
-      void this.emitCurrentHead();
+      const check = this.checkGenesis();
+      this.genesisCheck = check;
+      void check.then(() => {
+        if (this.genesisCheck === check) this.genesisCheck = null;
+        return this.emitCurrentHead();
+      });
     }
   }
 
@@ -262,7 +267,7 @@ export class SubstrateChainClient implements ChainClient {
   private async ready(opts?: CallOptions): Promise<ApiPromise> {
     if (this.state !== 'ready' || !this.apiInstance) throw notStarted();
     if (!this.connected) {
-      const signals = [AbortSignal.timeout(this.options.connectTimeoutMs)];
+      const signals = [AbortSignal.timeout(this.options.disconnectedWaitMs)];
       if (opts?.signal) signals.push(opts.signal);
       try {
         await this.waitConnected(AbortSignal.any(signals));
@@ -272,6 +277,7 @@ export class SubstrateChainClient implements ChainClient {
         throw new SubnetError(ChainErrorCode.UNREACHABLE, `chain at ${this.options.endpoint} is unreachable (reconnecting)`, { endpoint: this.options.endpoint }, { cause: err });
       }
     }
+    if (this.genesisCheck) await this.genesisCheck;
     return this.apiInstance;
   }
 
@@ -333,6 +339,27 @@ export class SubstrateChainClient implements ChainClient {
       } catch (err) {
         this.log.error('block subscriber threw', { error: errorMessage(err) });
       }
+    }
+  }
+
+  /**
+   * After a reconnect: a dev chain restarted without its database has a new genesis. @polkadot/api
+   * assumes the same chain on reconnect and would keep signing for the old genesis (BadProof), so
+   * adopt the new genesis hash (the runtime-version subscription takes care of new metadata).
+   */
+  private async checkGenesis(): Promise<void> {
+    const api = this.apiInstance;
+    if (!api) return;
+    try {
+      const g = await this.provider!.send<string>('chain_getBlockHash', [0]);
+      if (g && g !== api.genesisHash.toHex()) {
+        this.log.warn('chain was reset (new genesis); adopting it', { old: api.genesisHash.toHex(), new: g });
+        (api as unknown as { _genesisHash: unknown })._genesisHash = api.registry.createType('BlockHash', g);
+        this.lastBlockEmitted = -1;
+        this.nonces.clear();
+      }
+    } catch {
+      /* next reconnect checks again */
     }
   }
 

@@ -254,7 +254,7 @@ export function defineChainCompliance(target: ComplianceTarget): void {
 
     test('a write against a stopped chain ends as failed (bounded), reads are CHAIN_UNREACHABLE', async () => {
       const other = await target.start();
-      const c = new SubstrateChainClient({ endpoint: other.url, connectTimeoutMs: 800, retries: 1, backoffBaseMs: 50, backoffMaxMs: 200 });
+      const c = new SubstrateChainClient({ endpoint: other.url, connectTimeoutMs: 30_000, disconnectedWaitMs: 800, retries: 1, backoffBaseMs: 50, backoffMaxMs: 200 });
       await c.start();
       await other.close();
       const t0 = Date.now();

@@ -77,7 +77,8 @@ if (SPEC) {
       async run(prev) {
         const port = (prev as ChainUnderTest & { port: number }).port;
         await prev.close();
-        const c = await startRuntimeChain({ spec: SPEC, port });
+        // a different dev balance gives a different genesis: the client must adopt the reset chain
+        const c = await startRuntimeChain({ spec: SPEC, port, devBalance: 2_000_000_000_000_000n });
         return { url: c.url, port: c.port, close: () => c.close() } as ChainUnderTest;
       },
     },

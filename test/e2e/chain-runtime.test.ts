@@ -28,6 +28,12 @@ describe('chain-runtime: bad input', () => {
   });
 });
 
+describe('chain-runtime: bad options', () => {
+  test('an unknown block mode is CHAIN_BAD_INPUT', async () => {
+    await expect(startRuntimeChain({ spec: '/nonexistent', port: 0, blockMode: 'sometimes' as never })).rejects.toMatchObject({ code: 'CHAIN_BAD_INPUT' });
+  });
+});
+
 const maybe = SPEC ? describe : describe.skip;
 if (!SPEC) {
   // eslint-disable-next-line no-console
@@ -72,4 +78,34 @@ maybe('chain-runtime: subtensor runtime under chopsticks (SUBTENSOR_CHAIN_SPEC)'
     expect(b.status).toBe('included');
     expect(await client.balance(dest)).toBe(2_000_000_000n);
   }, 60_000);
+
+  test('a busy port is CHAIN_PORT_IN_USE (checked before the genesis is built)', async () => {
+    const t0 = Date.now();
+    await expect(startRuntimeChain({ spec: SPEC!, port: chain.port })).rejects.toMatchObject({ code: 'CHAIN_PORT_IN_USE' });
+    expect(Date.now() - t0).toBeLessThan(1_000);
+  }, 30_000);
+
+  test('manual block mode: a write waits for dev_newBlock; the first block builds (genesis timestamp)', async () => {
+    const manual = await startRuntimeChain({ spec: SPEC!, port: 0, blockMode: 'manual' });
+    const c = new SubstrateChainClient({ endpoint: manual.url, submitTimeoutMs: 30_000 });
+    try {
+      await c.start();
+      const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+      const bob = keyring.addFromUri('//Bob');
+      const dest = keyring.addFromUri('//ManualDest').address;
+      let done = false;
+      const pending = c.transfer(bob, dest, 5_000_000_000n).finally(() => (done = true));
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(done).toBe(false);
+      expect(await c.currentBlock()).toBe(0);
+      await c.send('dev_newBlock', [{ count: 1 }]);
+      const r = await pending;
+      expect(r.status).toBe('included');
+      expect(await c.currentBlock()).toBe(1);
+      expect(await c.balance(dest)).toBe(5_000_000_000n);
+    } finally {
+      await c.stop();
+      await manual.close();
+    }
+  }, 90_000);
 });
