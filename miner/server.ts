@@ -84,6 +84,15 @@ const INPUT_ERROR_CODES = new Set([
 
 /** JSON-safe copy (bigint → string, drops functions/undefined); what gets sent and hashed. */
 function jsonSafe(x: unknown): Record<string, unknown> {
+  if (x === undefined || x === null) return {};
+  if (typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
+    let empty = true;
+    for (const _k in x) {
+      empty = false;
+      break;
+    }
+    if (empty) return {};
+  }
   try {
     const s = JSON.stringify(x ?? {}, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? `<${v.length} bytes>` : v));
     const o = JSON.parse(s ?? '{}') as unknown;
@@ -478,7 +487,8 @@ export class AxonServer {
 
   private checkIdle(): void {
     if (this.running === 0 && this.queue.size === 0) {
-      this.batcher.flushSoon();
+      // nothing else coming: sign now, so the proof leaves in the same (corked) write as the answers
+      this.batcher.flush();
       const w = this.idleWaiters;
       this.idleWaiters = [];
       for (const f of w) f();
@@ -500,6 +510,7 @@ export class AxonServer {
     this.stats.responses++;
     const session = conn.session as Session;
     this.batcher.add(conn, id, leafHash(session.id, session.remotePublicKey, responseDigest(reqDigest, msg)));
+    // answers given without running a job (errors, refusals) while idle: prove them after this tick's I/O
     if (this.running === 0 && this.queue.size === 0) this.batcher.flushSoon();
   }
 }

@@ -79,6 +79,13 @@ export class ClientPool {
     });
     if (this.closed) return fail('error', 'pool_closed', 'the client pool is closed');
     if (opts.signal?.aborted) return fail('aborted', 'aborted', 'aborted by the caller');
+    // fast path: an open connection (no extra awaits)
+    const open = this.slots.get(targetKey(target))?.conn;
+    if (open?.isOpen) {
+      const r = await open.request(request, { timeoutMs, signal: opts.signal, t0 });
+      r.target = target;
+      return r;
+    }
     let conn: MinerConnection;
     try {
       conn = await this.connection(target, timeoutMs, opts.signal);
