@@ -128,6 +128,8 @@ export class AxonServer {
   private running = 0;
   private draining = false;
   private connCounter = 0;
+  /** connections we already sent a close frame to (they no longer count against maxConnections) */
+  private closingCount = 0;
   private idleWaiters: (() => void)[] = [];
   /** counters for tests and logs */
   readonly stats = { connections: 0, handshakes: 0, requests: 0, responses: 0, closes: {} as Record<string, number> };
@@ -232,7 +234,7 @@ export class AxonServer {
       this.closeConn(conn, Close.going_away, 'shutting down');
       return;
     }
-    if (this.conns.size >= this.options.maxConnections) {
+    if (this.conns.size - this.closingCount >= this.options.maxConnections) {
       this.conns.add(conn);
       this.closeConn(conn, Close.too_many_connections, 'too many connections');
       return;
@@ -244,6 +246,7 @@ export class AxonServer {
 
   private onClose(conn: Conn, code: number): void {
     this.conns.delete(conn);
+    if (conn.closingAt !== undefined) this.closingCount--;
     const name = closeName(code) ?? String(code);
     this.stats.closes[name] = (this.stats.closes[name] ?? 0) + 1;
     this.c.metrics.connections(this.conns.size);
@@ -262,6 +265,7 @@ export class AxonServer {
   private closeConn(conn: Conn, code: CloseCode, reason: string): void {
     if (conn.closingAt !== undefined) return;
     conn.closingAt = Date.now();
+    this.closingCount++;
     try {
       conn.ws.close(code, reason.slice(0, 120));
     } catch {

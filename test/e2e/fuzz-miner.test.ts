@@ -9,6 +9,7 @@
  * frames before the handshake, text frames.
  */
 import { randomBytes } from 'node:crypto';
+import { connect as tcpConnect } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import { Packr } from 'msgpackr';
 import { WebSocket, type RawData } from 'ws';
@@ -165,6 +166,68 @@ async function connectionAttacks(name: string, n: number, par: number, attack: (
   };
   await Promise.all(Array.from({ length: par }, worker));
 }
+
+/**
+ * Below the WebSocket library: a TCP client that upgrades by hand, then writes raw (mostly
+ * invalid) WebSocket framing. Resolves with the close code of the miner's close frame, or -1.
+ */
+function rawWsFraming(wsUrl: string, bytes: Buffer): Promise<number> {
+  const u = new URL(wsUrl);
+  return new Promise((resolve) => {
+    const sock = tcpConnect(Number(u.port), u.hostname);
+    let buf = Buffer.alloc(0);
+    let upgraded = false;
+    const done = (code: number) => {
+      clearTimeout(t);
+      sock.destroy();
+      resolve(code);
+    };
+    const t = setTimeout(() => done(-1), 10_000);
+    sock.on('error', () => undefined);
+    sock.on('close', () => done(-1));
+    sock.on('connect', () => {
+      sock.write(`GET / HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    });
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (!upgraded) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        upgraded = true;
+        buf = buf.subarray(end + 4);
+        sock.write(bytes);
+      }
+      // server frames are unmasked: look for a close frame 0x88 <len> <code u16>
+      for (let i = 0; i + 3 < buf.length; ) {
+        const op = buf[i] & 0x0f;
+        const len = buf[i + 1] & 0x7f;
+        const hdr = len === 126 ? 4 : len === 127 ? 10 : 2;
+        const plen = len === 126 ? buf.readUInt16BE(i + 2) : len === 127 ? Number(buf.readBigUInt64BE(i + 2)) : len;
+        if (op === 0x8) return done(plen >= 2 ? buf.readUInt16BE(i + hdr) : 1005);
+        i += hdr + plen;
+      }
+    });
+  });
+}
+
+function maskedFrame(firstByte: number, payload: Buffer, lenOverride?: Buffer): Buffer {
+  const key = randomBytes(4);
+  const masked = Buffer.from(payload.map((b, i) => b ^ key[i % 4]));
+  const len = lenOverride ?? (payload.length < 126 ? Buffer.from([0x80 | payload.length]) : Buffer.concat([Buffer.from([0x80 | 126]), Buffer.from([payload.length >> 8, payload.length & 255])]));
+  return Buffer.concat([Buffer.from([firstByte]), len, key, masked]);
+}
+
+const BAD_FRAMING: [string, () => Buffer, number[]][] = [
+  ['unmasked client frame', () => Buffer.concat([Buffer.from([0x82, 4]), randomBytes(4)]), [1002]],
+  ['reserved opcode', () => maskedFrame(0x83, randomBytes(8)), [1002]],
+  ['RSV1 without extension', () => maskedFrame(0xc2, randomBytes(8)), [1002]],
+  ['invalid UTF-8 text', () => maskedFrame(0x81, Buffer.from([0xc3, 0x28, 0xff, 0xfe])), [1007]],
+  ['oversized ping', () => maskedFrame(0x89, randomBytes(200)), [1002]],
+  ['fragmented ping', () => maskedFrame(0x09, randomBytes(4)), [1002]],
+  ['continuation without start', () => maskedFrame(0x80, randomBytes(4)), [1002]],
+  ['64-bit length with the top bit set', () => Buffer.concat([Buffer.from([0x82, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 1]), randomBytes(8)]), [1002, 1009]],
+  ['length above maxPayload', () => Buffer.concat([Buffer.from([0x82, 0x80 | 127, 0, 0, 0, 0, 0x7f, 0, 0, 0]), randomBytes(8)]), [1009]],
+];
 
 function helloBody(kp: Keypair, over: Record<string, unknown> = {}): Record<string, unknown> {
   return { l: 'subnet-ts/axon/v1', k: kp.publicKey, n: randomBytes(32), e: randomBytes(32), ts: Date.now(), ...over };
@@ -325,6 +388,24 @@ it('survives >10,000 malformed frames while serving a good client', async () => 
   }, [Close.out_of_order]);
   await afterHandshake('forged frame (random key)', sc(100), (r) => r.send(Buffer.concat([Buffer.from([1, FRAME_KIND.data, 0, 0, 0, 0, 0, 0, 0, 0]), randomBytes(80)])), [Close.auth_failed]);
   await afterHandshake('second hello inside a session', sc(100), (r) => r.send(hsFrame(FRAME_KIND.clientHello, helloBody(attacker))), [Close.protocol_error]);
+
+  // invalid WebSocket framing under the protocol (handled by ws itself, RFC 6455 close codes)
+  {
+    progress('invalid websocket framing');
+    const n = sc(270);
+    let next = 0;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= n) return;
+        const [, make, codes] = BAD_FRAMING[i % BAD_FRAMING.length];
+        const code = await rawWsFraming(url, make());
+        closeCodes[code] = (closeCodes[code] ?? 0) + 1;
+        expect(codes).toContain(code);
+        count('invalid websocket framing');
+      }
+    }));
+  }
 
   // a frame captured on one connection, replayed into another
   await connectionAttacks('cross-connection replay', sc(100), 16, async (r) => {
