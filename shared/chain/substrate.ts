@@ -228,9 +228,10 @@ export class SubstrateChainClient implements ChainClient {
     if (this.state === 'ready') {
       const check = this.checkGenesis();
       this.genesisCheck = check;
-      void check.then(() => {
+      void check.then(async () => {
         if (this.genesisCheck === check) this.genesisCheck = null;
-        return this.emitCurrentHead();
+        await this.resubscribeHeads();
+        await this.emitCurrentHead();
       });
     }
   }
@@ -328,6 +329,29 @@ export class SubstrateChainClient implements ChainClient {
       return;
     }
     this.headUnsub = unsub;
+  }
+
+  /**
+   * The provider resubscribes by itself on reconnect, but a resubscription that fails (the socket
+   * dropped again meanwhile) is lost for good; so every reconnect replaces the head subscription.
+   * Duplicate deliveries are removed by emitBlock's dedupe.
+   */
+  private async resubscribeHeads(): Promise<void> {
+    if (this.state !== 'ready' || !this.connected) return;
+    const old = this.headUnsub;
+    this.headUnsub = null;
+    if (old) {
+      try {
+        old();
+      } catch {
+        /* the old subscription id died with the old socket */
+      }
+    }
+    try {
+      await this.ensureHeadSubscription();
+    } catch (err) {
+      this.log.debug('head resubscription failed; retried on the next reconnect', { error: errorMessage(err) });
+    }
   }
 
   private emitBlock(n: number): void {
