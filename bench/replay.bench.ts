@@ -6,6 +6,7 @@
  *
  *   subnet bench replay [--quick] [--json]      (--quick: 100 epochs)
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +16,6 @@ export const bench: BenchModule = {
   name: 'replay',
   description: 'replay 1,000 epochs of a 256-uid subnet from a generated validator log (goal < 30 s)',
   async run(opts) {
-    const { openLogStore } = await import('../shared/log');
-    const { writeSyntheticLog } = await import('../replay/synthetic');
     const { runReplay } = await import('../replay/run');
     const epochs = opts.quick ? 100 : 1000;
     const n = 256;
@@ -24,9 +23,18 @@ export const bench: BenchModule = {
     try {
       const db = join(dir, 'validator.db');
       const t0 = performance.now();
-      const store = openLogStore(db);
-      writeSyntheticLog(store, { n, validators: 64, epochs, stepsPerEpoch: 1, seed: 3, outputSize: 8 });
-      store.close();
+      // the log is generated in a child process, so the timed replays run on a fresh heap
+      const gen = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `const {openLogStore}=require(${JSON.stringify(join(__dirname, '..', 'shared', 'log'))});` +
+            `const {writeSyntheticLog}=require(${JSON.stringify(join(__dirname, '..', 'replay', 'synthetic'))});` +
+            `const s=openLogStore(${JSON.stringify(db)});writeSyntheticLog(s,{n:${n},validators:64,epochs:${epochs},stepsPerEpoch:1,seed:3,outputSize:8});s.close();`,
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
+      );
+      if (gen.status !== 0) throw new Error(`log generation failed: ${gen.stderr}`);
       const genS = (performance.now() - t0) / 1000;
       opts.log(`generated ${epochs} epochs x ${n} uids in ${genS.toFixed(1)} s (${(statSync(db).size / 1e6).toFixed(1)} MB)`);
       const time = async (label: string, extra: { set?: string[]; scorer?: string; threads?: number; feedForward?: boolean }) => {
