@@ -6,6 +6,7 @@
  * Failures are `TxError`s carrying the standard author RPC error (1001/1010/1011/1012/1013).
  */
 import { blake2AsU8a, ed25519Verify, sr25519Verify } from '@polkadot/util-crypto';
+import { ed25519Verify as wasmEd25519Verify, isReady as wasmReady, sr25519Verify as wasmSr25519Verify } from '@polkadot/wasm-crypto';
 import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { Reader, Writer } from './scale';
 import type { Runtime, RuntimeCall } from './runtime/metadata';
@@ -208,8 +209,9 @@ export function verifyExtrinsic(px: ParsedExtrinsic, ctx: VerifyContext): void {
   if (payload.length > 256) payload = blake2AsU8a(payload, 256);
   let ok = false;
   try {
-    if (px.sigType === 'sr25519') ok = sr25519Verify(payload, px.signature, px.signer);
-    else if (px.sigType === 'ed25519') ok = ed25519Verify(payload, px.signature, px.signer);
+    // schnorrkel/ed25519 in @polkadot/wasm-crypto (about 10x faster than the pure-JS fallback)
+    if (px.sigType === 'sr25519') ok = wasmReady() ? wasmSr25519Verify(px.signature, payload, px.signer) : sr25519Verify(payload, px.signature, px.signer);
+    else if (px.sigType === 'ed25519') ok = wasmReady() ? wasmEd25519Verify(px.signature, payload, px.signer) : ed25519Verify(payload, px.signature, px.signer);
     else ok = false;
   } catch {
     ok = false;

@@ -4,9 +4,8 @@
  * recent block (`.at(hash)`) cost a walk over at most `historyBlocks` small maps.
  * Nothing is re-encoded per block: a block records only the keys it changed.
  */
-import { u8aToHex } from '@polkadot/util';
 import { decode, encode } from './scale';
-import { storageKey, type Runtime, type StorageItem } from './runtime/metadata';
+import { storageKeyHex, type Runtime, type StorageItem } from './runtime/metadata';
 
 type Prev = Uint8Array | undefined;
 
@@ -100,13 +99,13 @@ export class State {
   }
 
   key(pallet: string, name: string, keys: unknown[] = []): string {
-    return u8aToHex(storageKey(this.item(pallet, name), keys));
+    return storageKeyHex(this.item(pallet, name), keys);
   }
 
   /** Typed read: the stored value, the Default fallback, or null for a missing Optional. */
   get<T = any>(pallet: string, name: string, ...keys: unknown[]): T {
     const item = this.item(pallet, name);
-    const k = u8aToHex(storageKey(item, keys));
+    const k = storageKeyHex(item, keys);
     return this.getByKey(item, k) as T;
   }
 
@@ -127,7 +126,7 @@ export class State {
   /** Typed write. Values are treated as immutable once written. */
   set(pallet: string, name: string, keys: unknown[], value: unknown): void {
     const item = this.item(pallet, name);
-    this.setRaw(u8aToHex(storageKey(item, keys)), encode(item.def.value, value), value);
+    this.setRaw(storageKeyHex(item, keys), encode(item.def.value, value), value);
   }
 
   remove(pallet: string, name: string, ...keys: unknown[]): void {

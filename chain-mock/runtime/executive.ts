@@ -11,7 +11,7 @@ import { vecU16MaxUpscaleToU16 } from '../../shared/weights';
 import { Writer, encode, decode } from '../scale';
 import type { EnumValue } from '../scale';
 import type { State } from '../state';
-import type { EventRecordValue, RuntimeCall, Runtime } from './metadata';
+import { storageKeyHex, type EventRecordValue, type RuntimeCall, type Runtime } from './metadata';
 import { emptyAccount, u64n, type AccountInfo, type AxonInfo } from './types';
 import type { ParsedExtrinsic } from '../extrinsic';
 import { TxError } from '../extrinsic';
@@ -79,7 +79,7 @@ const MOCK_PREFIX = '0x3a6d6f636b3a'; // ":mock:"
 
 function mockKey(name: string, ...parts: (Uint8Array | number)[]): string {
   let s = MOCK_PREFIX + Buffer.from(name).toString('hex');
-  for (const p of parts) s += typeof p === 'number' ? p.toString(16).padStart(8, '0') : u8aToHex(p).slice(2);
+  for (const p of parts) s += typeof p === 'number' ? p.toString(16).padStart(8, '0') : Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('hex');
   return s;
 }
 
@@ -880,11 +880,11 @@ export class Executive {
   }
 
   /** Builds the EpochInput from chain state exactly as subtensor reads it (SPEC §3). */
-  epochInput(netuid: number, raoEmission: number): EpochInput {
+  epochInput(netuid: number, raoEmission: number, keys?: Uint8Array[]): EpochInput {
     const n = this.S<number>('SubnetworkN', netuid);
     const padU = (v: number[], fill = 0) => Array.from({ length: n }, (_, i) => v[i] ?? fill);
-    const hotkeys: Uint8Array[] = [];
-    for (let uid = 0; uid < n; uid++) hotkeys.push(this.S('Keys', netuid, uid));
+    const hotkeys: Uint8Array[] = keys ?? [];
+    if (!keys) for (let uid = 0; uid < n; uid++) hotkeys.push(this.S('Keys', netuid, uid));
     const stake = hotkeys.map((hk) => Number(this.S<bigint>('TotalHotkeyAlpha', hk, netuid)));
     const weights: [number, number][][] = [];
     const bonds: [number, number][][] = [];
@@ -948,10 +948,15 @@ export class Executive {
       return null;
     }
     // is_epoch_input_state_consistent: skip (slot consumed) on duplicate hotkeys
+    const hotkeys: Uint8Array[] = [];
     const seen = new Set<string>();
-    for (let uid = 0; uid < n; uid++) seen.add(u8aToHex(this.S('Keys', netuid, uid)));
+    for (let uid = 0; uid < n; uid++) {
+      const hk = this.S<Uint8Array>('Keys', netuid, uid);
+      hotkeys.push(hk);
+      seen.add(Buffer.from(hk.buffer, hk.byteOffset, hk.byteLength).toString('latin1'));
+    }
     if (seen.size !== n) return null;
-    const input = this.epochInput(netuid, Number(pending));
+    const input = this.epochInput(netuid, Number(pending), hotkeys);
     const out = this.epochFn(input);
     this.setS('Active', [netuid], out.active);
     this.setS('Consensus', [netuid], out.consensus);
@@ -961,22 +966,35 @@ export class Executive {
     this.setS('StakeWeight', [netuid], out.stake_weight);
     this.setS('ValidatorPermit', [netuid], out.new_validator_permit);
     this.setS('Emission', [netuid], out.emission.map((e) => BigInt(e)));
+    const bondsItem = this.state.item(ST, 'Bonds');
+    let emitted = 0n;
     for (let uid = 0; uid < n; uid++) {
       const row = out.bonds[uid] ?? [];
-      const had = this.state.has(ST, 'Bonds', netuid, uid);
-      if (row.length) this.setS('Bonds', [netuid, uid], row);
-      else if (had) this.state.remove(ST, 'Bonds', netuid, uid);
+      const prev = input.bonds[uid];
+      if (row.length) {
+        if (!sameRow(prev, row)) this.setS('Bonds', [netuid, uid], row);
+      } else if (prev.length) this.state.setRaw(storageKeyHex(bondsItem, [netuid, uid]), undefined);
       const e = out.emission[uid] ?? 0;
       if (e > 0) {
-        const hk: Uint8Array = this.S('Keys', netuid, uid);
+        const hk = hotkeys[uid];
         const cold: Uint8Array = this.S('Owner', hk);
-        this.increaseStake(cold, hk, netuid, BigInt(e));
+        const amount = BigInt(e);
+        this.setS('TotalHotkeyAlpha', [hk, netuid], this.S<bigint>('TotalHotkeyAlpha', hk, netuid) + amount);
+        this.setMockU64(this.mockU64('alpha', hk, cold, netuid) + amount, 'alpha', hk, cold, netuid);
+        emitted += amount;
       }
     }
+    if (emitted > 0n) this.setS('SubnetAlphaOut', [netuid], this.S<bigint>('SubnetAlphaOut', netuid) + emitted);
     this.setS('LastMechansimStepBlock', [netuid], block);
     this.setS('RegistrationsThisInterval', [netuid], 0);
     return out;
   }
+}
+
+function sameRow(a: [number, number][], b: [number, number][]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i][0] !== b[i][0] || a[i][1] !== b[i][1]) return false;
+  return true;
 }
 
 /** bigint → number, saturating at 2^53-1 (u64 storage kept as JS numbers) */

@@ -384,6 +384,43 @@ export function storageKey(item: StorageItem, keys: unknown[]): Uint8Array {
   return u8aConcat(...parts);
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const hashCache = new Map<string, string>();
+function cachedHash(kind: 'b' | 't', hex: string, data: Uint8Array): string {
+  const k = kind + hex;
+  let h = hashCache.get(k);
+  if (h === undefined) {
+    h = u8aToHex(kind === 'b' ? blake2AsU8a(data, 128) : xxhashAsU8a(data, 64)).slice(2);
+    if (hashCache.size > 200_000) hashCache.clear();
+    hashCache.set(k, h);
+  }
+  return h;
+}
+
+/**
+ * The hex storage key (same as u8aToHex(storageKey(...))), built as a string with the
+ * Blake2/Twox hashes of key parts memoised: the hot path of every storage access.
+ */
+export function storageKeyHex(item: StorageItem, keys: unknown[]): string {
+  const defs = item.def.keys;
+  if (keys.length !== defs.length) throw new SubnetError('CHAIN_STORAGE_KEY', `${item.pallet}.${item.def.name} takes ${defs.length} keys`, { got: keys.length });
+  let s = item.prefixHex;
+  for (let i = 0; i < defs.length; i++) {
+    const [h, c] = defs[i];
+    const k = keys[i];
+    if (c.key === 'u16' && h === 'Identity' && typeof k === 'number' && Number.isInteger(k) && k >= 0 && k <= 0xffff) {
+      s += HEX[k & 0xff] + HEX[k >> 8];
+      continue;
+    }
+    const enc = encode(c, k);
+    let hex = '';
+    for (let j = 0; j < enc.length; j++) hex += HEX[enc[j]];
+    if (h === 'Identity') s += hex;
+    else s += cachedHash(h === 'Blake2_128Concat' ? 'b' : 't', hex, enc) + hex;
+  }
+  return s;
+}
+
 export function encodeTo<T>(c: Codec<T>, v: T): Uint8Array {
   const w = new Writer();
   c.enc(w, v);
