@@ -197,6 +197,15 @@ describe('replay on a synthetic log', () => {
       expect(await code(runReplay({ ...base, db, set: ['kapa=0.5'] }))).toBe('REPLAY_UNKNOWN_PARAM');
       expect(await code(runReplay({ ...base, db, set: ['kappa=2'] }))).toBe('REPLAY_BAD_PARAM_VALUE');
     });
+    test('an epoch the chain has not run yet (no snapshot) is named; the default range skips it', async () => {
+      const copy = join(dir, 'open.db');
+      writeFileSync(copy, readFileSync(db));
+      const st = openLogStore(copy);
+      st.openEpoch({ epoch: 5, runId: 1, startStep: 100, startBlock: 60, startedAt: 0, options: {}, hyperparameters: null, scorerName: 'relative-error', scorerVersion: '1.0.0', emaStart: new Float64Array(14), hotkeysStart: [] });
+      st.close();
+      expect(await code(runReplay({ ...base, db: copy, epoch: 5 }))).toBe('REPLAY_EPOCH_INCOMPLETE');
+      expect((await runReplay({ ...base, db: copy })).results.map((r) => r.epoch)).toEqual([1, 2, 3, 4]);
+    });
     test('--epoch with --from', async () => {
       expect(await code(runReplay({ ...base, db, epoch: 1, from: 1 }))).toBe('REPLAY_BAD_RANGE');
     });
