@@ -50,7 +50,7 @@ export const defaultAxonOptions: Readonly<AxonOptions> = Object.freeze({
   idleTimeoutMs: 300_000,
   handshakeSkewMs: 30_000,
   maxQueue: 256,
-  concurrency: 4,
+  concurrency: 32,
   maxInFlightPerConnection: 256,
   maxTimeoutMs: 120_000,
   rateLimitPerSec: 100,
