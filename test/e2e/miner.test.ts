@@ -161,6 +161,25 @@ describe('default model miner', () => {
   });
 });
 
+describe('miner start-up errors are one clear line', () => {
+  const rows: [string, string[], number, RegExp][] = [
+    ['bad port', ['--axon.port', 'abc'], 2, /--axon.port must be a number/],
+    ['dev and wallet together', ['--wallet.name', 'x'], 2, /either --dev or --wallet/],
+    ['missing model file', ['--model', '/nonexistent/model.onnx'], 1, /MODEL_LOAD_FAILED/],
+    ['handler without forward', ['--handler', '__EMPTY__'], 1, /handler.load_failed/],
+    ['dev key with a remote chain', ['--chain', 'ws://10.1.2.3:9944'], 2, /local chains only/],
+  ];
+  it.each(rows)('%s', async (_n, args, code, re) => {
+    const empty = join(dir, 'empty.js');
+    writeFileSync(empty, 'module.exports = {};\n');
+    const noChain = args.includes('--chain') ? [] : ['--no-chain'];
+    const out = await runCli(['miner', ...noChain, '--dev', '--axon.ip', '127.0.0.1', '--axon.port', '0', ...args.map((a) => (a === '__EMPTY__' ? empty : a))], { timeoutMs: 30_000 });
+    expect(out.code).toBe(code);
+    expect(out.stderr).toMatch(re);
+    expect(out.stderr.trim().split('\n').filter((l) => l.startsWith('subnet:'))).toHaveLength(1);
+  });
+});
+
 describe('slow and dying miners', () => {
   it('a slow miner gives a timeout result, and the pool leaks no socket or timer', async () => {
     const m = await startMiner(['--handler', join(dir, 'slow.js')]);
