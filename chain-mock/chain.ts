@@ -110,6 +110,7 @@ export class LocalChain extends EventEmitter {
   private readonly store: ChainStore | null;
   private readonly now: () => number;
   private readonly keepBodies: number;
+  private eventsKey = '';
 
   constructor(
     readonly opts: LocalChainOptions,
@@ -129,6 +130,7 @@ export class LocalChain extends EventEmitter {
   /** Loads the stored chain or builds genesis. */
   async init(): Promise<void> {
     await cryptoWaitReady();
+    this.eventsKey = this.state.key('System', 'Events');
     const stored = this.store?.load() ?? null;
     if (stored) {
       this.state.load(stored.state);
@@ -222,18 +224,19 @@ export class LocalChain extends EventEmitter {
     }
     this.exec.finalizeBlock();
     const changes = this.state.sealBlock(number);
-    const w = new Writer(64 + changes.size * 48);
-    w.bytes(hexToU8a(this.best.stateRootHex));
-    for (const k of changes.keys()) {
-      w.bytes(hexToU8a(k));
-      const v = this.state.getRaw(k);
-      if (v) w.bytes(v);
-    }
-    const stateRoot = blake2AsU8a(w.finish(), 256);
     const exts = included.map((t) => t.hex);
     const ew = new Writer(256);
     for (const t of included) ew.bytes(t.px.bytes);
-    const header = encodeHeader(parent, number, stateRoot, blake2AsU8a(ew.finish(), 256));
+    const extrinsicsRoot = blake2AsU8a(ew.finish(), 256);
+    // not a trie root: a digest of the parent root, this block's extrinsics and its events
+    const sw = new Writer(128);
+    sw.bytes(hexToU8a(this.best.stateRootHex));
+    sw.bytes(extrinsicsRoot);
+    sw.uint(changes.size, 4);
+    const events = this.state.getRaw(this.eventsKey);
+    if (events) sw.bytes(events);
+    const stateRoot = blake2AsU8a(sw.finish(), 256);
+    const header = encodeHeader(parent, number, stateRoot, extrinsicsRoot);
     const rec = makeRecord(header, exts);
     this.remember(rec);
     if (this.store) {
