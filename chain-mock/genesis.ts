@@ -122,7 +122,20 @@ function toBig(v: unknown, what: string): bigint {
 }
 
 const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-const resolved = new Map<string, Uint8Array>();
+/**
+ * The well-known sr25519 public keys of the Substrate dev accounts (the //Name derivations of the
+ * dev phrase), so a default genesis does not pay six PBKDF2 + derivations at start.
+ * test/unit/chain-mock.test.ts checks them against @polkadot/keyring.
+ */
+export const DEV_PUBLIC_KEYS: Record<string, string> = {
+  '//Alice': 'd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d',
+  '//Bob': '8eaf04151687736326c9fea17e25fc5287613693c912909cb226aa4794f26a48',
+  '//Charlie': '90b5ab205c6974c9ea841be688864633dc9ca8a357843eeacf2314649965fe22',
+  '//Dave': '306721211d5404bd9da88e0204360a1a9ab8b87c66c1bc2fcdd37f3c2222cc20',
+  '//Eve': 'e659a7a1628cdd93febc04a4e0646ea20e9f5f0ce097d9a05290d4a9e054df4e',
+  '//Ferdie': '1cbd2d43530a44705ad088af313e18f80b53ef16b36177cd4b77b846f2a5f07c',
+};
+const resolved = new Map<string, Uint8Array>(Object.entries(DEV_PUBLIC_KEYS).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'hex'))]));
 
 /** SURI (//Alice, mnemonic//path) or SS58 address → 32-byte public key. Needs cryptoWaitReady(). */
 export function resolveAccount(s: string): Uint8Array {

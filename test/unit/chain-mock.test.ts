@@ -14,7 +14,7 @@ import { Writer, Reader, encode, decode, vec, u16 } from '../../chain-mock/scale
 import { State } from '../../chain-mock/state';
 import { Executive, defaultRuntimeOptions, isValidIpAddress } from '../../chain-mock/runtime/executive';
 import { parseExtrinsic, verifyExtrinsic, buildSignedExtrinsic, eraBirth, TxError, type VerifyContext } from '../../chain-mock/extrinsic';
-import { validateGenesis } from '../../chain-mock/genesis';
+import { validateGenesis, DEV_PUBLIC_KEYS } from '../../chain-mock/genesis';
 
 let rt: Runtime;
 let keyring: Keyring;
@@ -305,6 +305,9 @@ describe('serve_axon ip validation (serving.rs is_valid_ip_address)', () => {
 });
 
 describe('genesis validation', () => {
+  test('the built-in dev public keys are the //Name derivations (@polkadot/keyring)', () => {
+    for (const [uri, hex] of Object.entries(DEV_PUBLIC_KEYS)) expect([uri, u8aToHex(keyring.addFromUri(uri).publicKey)]).toEqual([uri, '0x' + hex]);
+  });
   test.each([
     ['not an object', [], /JSON object/],
     ['unknown field', { foo: 1 }, /unknown field "foo"/],
