@@ -162,6 +162,91 @@ export const bench: BenchModule = {
       for (const s of servers) await s.stop({ drainMs: 0 });
       store1.close();
 
+      // ---------------------------------------------------------------- 1b. real miner processes
+      {
+        const { spawn } = await import('node:child_process');
+        const { packageRoot } = await import('../shared/paths');
+        const { OnnxModelRunner, defaultModelBytes } = await import('../shared/model');
+        const nProc = opts.quick ? 4 : 16;
+        const cli = join(packageRoot(), 'dist', 'cli', 'index.js');
+        const procs: import('node:child_process').ChildProcess[] = [];
+        const endpoints: { port: number; hotkey: string }[] = [];
+        try {
+          for (let i = 0; i < nProc; i++) {
+            const c = spawn(process.execPath, [cli, 'miner', '--dev', `bench-proc-${i}`, '--no-chain', '--axon.ip', '127.0.0.1', '--axon.port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+            procs.push(c);
+          }
+          for (const c of procs) {
+            const port = await new Promise<number>((resolve, reject) => {
+              let buf = '';
+              const t = setTimeout(() => reject(new Error(`miner did not start: ${buf}`)), 60_000);
+              c.stderr!.on('data', (d: Buffer) => {
+                buf += d.toString();
+                const m = /miner listening on ws:\/\/127\.0\.0\.1:(\d+)/.exec(buf);
+                if (m) {
+                  clearTimeout(t);
+                  resolve(Number(m[1]));
+                }
+              });
+              c.on('exit', (code) => reject(new Error(`miner exited ${code}: ${buf}`)));
+            });
+            endpoints.push({ port, hotkey: devKeypair(`bench-proc-${endpoints.length}`).address });
+          }
+          opts.log(`started ${nProc} real miner processes (subnet miner, reference ONNX model)`);
+          const hk2 = ['5Validator', ...endpoints.map((e) => e.hotkey)];
+          const mg2 = fakeMetagraph(hk2, { validators: [0] });
+          mg2.axons = hk2.map((_, uid) => (uid === 0 ? null : fakeAxon(endpoints[uid - 1].port, '127.0.0.1')));
+          const ref = await OnnxModelRunner.create(defaultModelBytes('reference'));
+          const wire2 = new ClientPool({ keypair: devKeypair('bench-validator'), logger: nullLogger }, { proofWaitMs: 0 });
+          const store2 = openLogStore(join(dir, 'procs.db'));
+          const v2 = new Validator(
+            {
+              chain: new FakeChain(mg2, 100),
+              pool: new ClientPoolAdapter(wire2),
+              task: new ReferenceTask(ref, generateInputs, { batch: 4, synapse: 'infer' }),
+              scorer: BUILTIN_SCORERS['relative-error'],
+              log: store2,
+              logger: nullLogger,
+              clock: new ManualClock(),
+              signer: fakeSigner('5Validator'),
+              yuma: yumaEpoch,
+              prepareWeights: scoresToWeights,
+            },
+            { netuid: 1, timeoutMs, setWeights: false, predict: false },
+          );
+          await v2.init();
+          await wire2.query(
+            endpoints.map((e, i) => ({ endpoint: `ws://127.0.0.1:${e.port}`, hotkey: e.hotkey, uid: i + 1 })),
+            { synapse: 'infer', tensors: generateInputs(1, 4) },
+            { timeoutMs: 30_000 },
+          );
+          const times: number[] = [];
+          const over: number[] = [];
+          let okAll = 0;
+          const runs = opts.quick ? 10 : 40;
+          for (let i = 0; i < runs; i++) {
+            const s = await v2.runStep();
+            const q = store2.loadEpoch(1).queries.filter((x) => x.step === s.step);
+            times.push(s.durationMs);
+            over.push(s.durationMs - Math.max(...q.map((x) => x.latencyMs ?? 0)));
+            okAll += s.ok;
+            const sc = q.filter((x) => x.status === 'ok');
+            if (i === 0) opts.log(`  scores of the real miners (reference model): min ${Math.min(...sc.map((x) => x.score)).toFixed(6)}`);
+          }
+          const tS = summarize(times);
+          const oS = summarize(over);
+          opts.log(`step over ${nProc} real miner processes: median ${tS.median_ms} ms (max ${tS.max_ms}), ok ${okAll}/${runs * nProc}; overhead beyond the slowest answer median ${oS.median_ms} ms`);
+          result.step_real_processes = { miners: nProc, timeout_ms: timeoutMs, step: tS, overhead_beyond_slowest_answer: oS, ok: okAll, queried: runs * nProc };
+          await v2.stop();
+          await wire2.close();
+          await ref.close();
+          store2.close();
+        } finally {
+          for (const c of procs) c.kill('SIGTERM');
+          await Promise.all(procs.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)))));
+        }
+      }
+
       // ---------------------------------------------------------------- 2. log writes
       const resp = encodeTensors({ y: float32Tensor(Array.from({ length: 64 }, (_, i) => i / 64), [4, 16]) });
       const digest = digestTensors({ y: float32Tensor([1]) });
@@ -254,7 +339,9 @@ export const bench: BenchModule = {
         await v3.runStep();
         memChain.head++;
         await v3.advance(memChain.head);
-        memChain.calls.length = 0; // the fake chain's own record of set_weights calls is not validator memory
+        // the fakes' own records (set_weights calls, FakeModelRunner's batch sizes) are not validator memory
+        memChain.calls.length = 0;
+        model.batchSizes.length = 0;
       }
       const sec = (performance.now() - t3) / 1000;
       const m1 = await mem();

@@ -155,7 +155,7 @@ export function register(program: Command): void {
       try {
         const runner = await model.OnnxModelRunner.create(o.model ?? model.defaultModelBytes('reference'));
         closers.push(() => runner.close());
-        const chain = new chainMod.SubstrateChainClient({ endpoint: o.chain, finality: 'inBlock' }, { logger: log.child({ module: 'chain' }) });
+        const chain = new chainMod.SubstrateChainClient({ endpoint: o.chain, finality: 'inBlock' }, { logger: log });
         await chain.start();
         closers.push(() => chain.stop());
         const wire = new client.ClientPool({ keypair: signer, logger: log.child({ module: 'client' }) });
