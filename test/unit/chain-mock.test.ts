@@ -317,3 +317,110 @@ describe('genesis validation', () => {
     expect(() => validateGenesis(g)).toThrow(expect.objectContaining({ code: 'CHAIN_GENESIS_INVALID', message: expect.stringMatching(re) }));
   });
 });
+
+describe('state: transactional layers and reads at older blocks', () => {
+  test('rollback restores values; sealed blocks answer getRawAt; history is bounded', () => {
+    const st = new State(rt, 3);
+    const k = st.key('SubtensorModule', 'Tempo', [1]);
+    st.set('SubtensorModule', 'Tempo', [1], 10);
+    st.sealBlock(1);
+    st.begin();
+    st.set('SubtensorModule', 'Tempo', [1], 20);
+    st.rollback();
+    expect(st.get('SubtensorModule', 'Tempo', 1)).toBe(10);
+    st.begin();
+    st.set('SubtensorModule', 'Tempo', [1], 30);
+    st.commit();
+    st.sealBlock(2);
+    st.remove('SubtensorModule', 'Tempo', 1);
+    st.sealBlock(3);
+    expect(st.get('SubtensorModule', 'Tempo', 1)).toBe(360); // the storage default once removed
+    expect(st.getRawAt(k, 1, 3).value).toEqual(encode(u16, 10));
+    expect(st.getRawAt(k, 2, 3).value).toEqual(encode(u16, 30));
+    expect(st.getRawAt(k, 3, 3).value).toBeUndefined();
+    expect(st.keysWithPrefix(st.item('SubtensorModule', 'Tempo').prefixHex, 2, 3)).toEqual([k]);
+    expect(st.keysWithPrefix(st.item('SubtensorModule', 'Tempo').prefixHex, 3, 3)).toEqual([]);
+    for (let b = 4; b <= 8; b++) st.sealBlock(b);
+    expect(st.getRawAt(k, 1, 8).known).toBe(false);
+  });
+});
+
+describe('registration when the subnet is full, stake, epochs (Executive)', () => {
+  const pk = (uri: string) => keyring.addFromUri(uri).publicKey;
+  test('a full subnet replaces the non-immune neuron with the lowest emission and clears it (clear_neuron)', () => {
+    const st = new State(rt);
+    const ex = new Executive(rt, st, { ...defaultRuntimeOptions, minNonImmuneUids: 0 });
+    ex.initializeBlock(1, new Uint8Array(32), 0);
+    const alice = pk('//Alice');
+    ex.mutateFree(alice, 10n ** 16n);
+    ex.initNewNetwork(0, 100);
+    const ok = (r: { success: boolean; errorName?: unknown }) => expect(r).toMatchObject({ success: true });
+    ok(ex.dispatchTransactional({ kind: 'signed', who: alice }, { pallet: 'SubtensorModule', call: 'register_network', args: { hotkey: pk('//A//owner') } }));
+    for (const [k, v] of [['MaxAllowedUids', 3], ['ImmunityPeriod', 0], ['MaxRegistrationsPerBlock', 10], ['TargetRegistrationsPerInterval', 10], ['WeightsSetRateLimit', 0], ['CommitRevealWeightsEnabled', false], ['MaxAllowedValidators', 3]] as const)
+      st.set('SubtensorModule', k, [1], v);
+    ok(ex.dispatchTransactional({ kind: 'signed', who: alice }, { pallet: 'SubtensorModule', call: 'burned_register', args: { netuid: 1, hotkey: pk('//A//n1') } }));
+    ok(ex.dispatchTransactional({ kind: 'signed', who: alice }, { pallet: 'SubtensorModule', call: 'burned_register', args: { netuid: 1, hotkey: pk('//A//n2') } }));
+    st.set('SubtensorModule', 'Emission', [1], [0n, 5n, 1n]);
+    // the owner (uid 0) weights uid 2, which will be replaced
+    ok(ex.dispatchTransactional({ kind: 'signed', who: pk('//A//owner') }, { pallet: 'SubtensorModule', call: 'set_weights', args: { netuid: 1, dests: [1, 2], weights: [1, 2], version_key: 0n } }));
+    ex.initializeBlock(2, new Uint8Array(32), 0);
+    const r = ex.dispatchTransactional({ kind: 'signed', who: alice }, { pallet: 'SubtensorModule', call: 'burned_register', args: { netuid: 1, hotkey: pk('//A//n3') } });
+    ok(r);
+    expect(st.get('SubtensorModule', 'SubnetworkN', 1)).toBe(3);
+    expect(u8aToHex(st.get('SubtensorModule', 'Keys', 1, 2))).toBe(u8aToHex(pk('//A//n3')));
+    expect(st.get('SubtensorModule', 'Uids', 1, pk('//A//n2'))).toBeNull();
+    expect(st.get('SubtensorModule', 'BlockAtRegistration', 1, 2)).toBe(2);
+    // [1, 2] max-upscaled is [32768, 65535] (shared/weights vecU16MaxUpscaleToU16); the weight to the replaced uid is zeroed
+    expect(st.get('SubtensorModule', 'Weights', 1, 0)).toEqual([[1, 32768], [2, 0]]);
+    expect(ex.events.find((e) => e.event.name === 'NeuronRegistered')?.event.values).toEqual([1, 2, pk('//A//n3')]);
+  });
+
+  test('add_stake / remove_stake move balance 1:1 into alpha; errors by name', () => {
+    const st = new State(rt);
+    const ex = new Executive(rt, st, { ...defaultRuntimeOptions });
+    ex.initializeBlock(1, new Uint8Array(32), 0);
+    const alice = pk('//Alice');
+    ex.mutateFree(alice, 10n ** 16n);
+    ex.initNewNetwork(0, 100);
+    ex.dispatchTransactional({ kind: 'signed', who: alice }, { pallet: 'SubtensorModule', call: 'register_network', args: { hotkey: pk('//A//owner') } });
+    const free0 = ex.free(alice);
+    const add = (amount: bigint, hot = pk('//A//owner')) => ex.dispatchTransactional({ kind: 'signed', who: alice }, { pallet: 'SubtensorModule', call: 'add_stake', args: { hotkey: hot, netuid: 1, amount_staked: amount } });
+    expect(add(5_000_000_000n).success).toBe(true);
+    expect(ex.free(alice)).toBe(free0 - 5_000_000_000n);
+    expect(st.get('SubtensorModule', 'TotalHotkeyAlpha', pk('//A//owner'), 1)).toBe(5_000_000_000n);
+    expect(add(1n).errorName?.name).toBe('AmountTooLow');
+    expect(add(10n ** 18n).errorName?.name).toBe('NotEnoughBalanceToStake');
+    expect(add(5_000_000_000n, pk('//Nobody')).errorName?.name).toBe('HotKeyAccountNotExists');
+    const rm = (amount: bigint) => ex.dispatchTransactional({ kind: 'signed', who: alice }, { pallet: 'SubtensorModule', call: 'remove_stake', args: { hotkey: pk('//A//owner'), netuid: 1, amount_unstaked: amount } });
+    expect(rm(6_000_000_000n).errorName?.name).toBe('NotEnoughStakeToWithdraw');
+    expect(rm(2_000_000_000n).success).toBe(true);
+    expect(st.get('SubtensorModule', 'TotalHotkeyAlpha', pk('//A//owner'), 1)).toBe(3_000_000_000n);
+  });
+
+  test('the epoch input is read from storage as subtensor reads it, and outputs land in storage', () => {
+    const st = new State(rt);
+    let seen: any = null;
+    const ex = new Executive(rt, st, { ...defaultRuntimeOptions, blockEmission: 1000n }, (input) => {
+      seen = input;
+      const n = input.n;
+      const z = Array(n).fill(0);
+      return { active: Array(n).fill(true), rank: z, trust: z, consensus: z.map((_, i) => i + 1), incentive: z.map((_, i) => 10 * i), dividends: z, validator_trust: z, pruning_scores: z, server_emission: z, validator_emission: z, bonds: z.map(() => []), emission: z.map((_, i) => (i === 0 ? 700 : 0)), stake_weight: z, new_validator_permit: Array(n).fill(true) };
+    });
+    ex.initializeBlock(1, new Uint8Array(32), 0);
+    const alice = pk('//Alice');
+    ex.mutateFree(alice, 10n ** 16n);
+    ex.initNewNetwork(0, 100);
+    ex.dispatchTransactional({ kind: 'signed', who: alice }, { pallet: 'SubtensorModule', call: 'register_network', args: { hotkey: pk('//A//owner') } });
+    st.set('SubtensorModule', 'Kappa', [1], 1234);
+    st.set('SubtensorModule', 'Tempo', [1], 4);
+    // (block + netuid + 1) % (tempo + 1) == 0 → block 3 runs the epoch of netuid 1, in on_initialize
+    for (let b = 2; b <= 3; b++) ex.initializeBlock(b, new Uint8Array(32), 0);
+    expect(ex.lastEpochs).toEqual([1]);
+    expect(seen).toMatchObject({ n: 1, current_block: 3, kappa_u16: 1234, tempo: 4, yuma3: true, owner_uid: 0, rao_emission: 2000, validator_permit: [false], commit_reveal: { commit_block: [null] } });
+    expect(st.get('SubtensorModule', 'Consensus', 1)).toEqual([1]);
+    expect(st.get('SubtensorModule', 'ValidatorPermit', 1)).toEqual([true]);
+    expect(st.get('SubtensorModule', 'Emission', 1)).toEqual([700n]);
+    expect(st.get('SubtensorModule', 'TotalHotkeyAlpha', pk('//A//owner'), 1)).toBe(700n);
+    expect(st.get('SubtensorModule', 'LastMechansimStepBlock', 1)).toBe(3);
+  });
+});
