@@ -278,6 +278,30 @@ describe('limits', () => {
   });
 });
 
+describe('client pool', () => {
+  it('fans out with bounded concurrency and keeps at most maxConnections sockets', async () => {
+    let now = 0;
+    let peak = 0;
+    const handler: Handler = {
+      synapses: ['infer'],
+      forward: async (r) => {
+        peak = Math.max(peak, ++now);
+        await new Promise((res) => setTimeout(res, 100));
+        now--;
+        return { tensors: r.tensors };
+      },
+    };
+    const miners = await Promise.all([0, 1, 2, 3, 4, 5].map(() => server({}, { handler })));
+    const p = new ClientPool({ keypair: alice() }, { maxConcurrency: 2, maxConnections: 3 });
+    pools.push(p);
+    const targets = miners.map((m) => ({ endpoint: m.url }));
+    const rs = await p.query(targets, req(), { timeoutMs: 5000 });
+    expect(rs.map((r) => r.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(peak).toBeLessThanOrEqual(2);
+    expect(p.size).toBeLessThanOrEqual(3);
+  });
+});
+
 describe('provenance', () => {
   it('one signature covers many concurrent answers; every proof path checks out', async () => {
     const s = await server({ proofFlushMs: 50 });

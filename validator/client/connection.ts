@@ -76,6 +76,11 @@ export class MinerConnection {
     return this.pending.size;
   }
 
+  /** no request waiting for an answer or a proof */
+  get idle(): boolean {
+    return this.pending.size === 0 && this.awaiting.size === 0;
+  }
+
   /**
    * Opens the socket and authenticates. Rejects with SubnetError: `unreachable` (socket failed),
    * `timeout`/`aborted` (signal), `protocol.<close>` (handshake refused either way).

@@ -153,10 +153,11 @@ export class ClientPool {
     let open = 0;
     let lru: [string, Slot] | undefined;
     for (const e of this.slots) {
-      if (e[1].conn?.isOpen) {
+      if (e[1].connecting) open++;
+      else if (e[1].conn?.isOpen) {
         open++;
-        if (e[1].conn.inFlight === 0 && (!lru || e[1].conn.lastUsed < (lru[1].conn as MinerConnection).lastUsed)) lru = e;
-      } else if (e[0] !== keep && !e[1].connecting && e[1].failures === 0) this.slots.delete(e[0]);
+        if (e[1].conn.idle && (!lru || e[1].conn.lastUsed < (lru[1].conn as MinerConnection).lastUsed)) lru = e;
+      } else if (e[0] !== keep && e[1].failures === 0) this.slots.delete(e[0]);
     }
     if (open >= this.options.maxConnections && lru) {
       void lru[1].conn?.close();
