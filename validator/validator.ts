@@ -211,7 +211,25 @@ export class Validator {
       scorerVersion: this.c.scorer.version,
       options: { ...this.options },
     });
-    if (!resume || !resume.epochOpen) this.openEpoch(this.head);
+    let open = !!resume && resume.epochOpen;
+    if (resume && open && prev) {
+      // an open epoch is replayed with one scorer and one set of scoring settings: if they changed
+      // across the restart, that epoch ends here (without a chain snapshot) and a new one starts
+      const e = this.log.listEpochs().find((x) => x.epoch === resume.epoch);
+      const o = prev.options;
+      const changed =
+        (e && (e.scorerName !== this.c.scorer.name || e.scorerVersion !== this.c.scorer.version)) ||
+        o.alpha !== this.options.alpha ||
+        o.timeoutMs !== this.options.timeoutMs ||
+        o.excludeQuantile !== this.options.excludeQuantile;
+      if (changed) {
+        this.logger.info('scoring settings changed: the open epoch ends without a chain snapshot', { epoch: resume.epoch });
+        this.log.closeEpoch(resume.epoch, this.head);
+        this.epoch = resume.epoch + 1;
+        open = false;
+      }
+    }
+    if (!open) this.openEpoch(this.head);
     this.processedBlock = this.head;
     this.logger.info('validator started', {
       uid: this.ownUid,

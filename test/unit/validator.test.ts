@@ -419,6 +419,31 @@ describe('Validator restart', () => {
   });
 });
 
+describe('Validator restart with other scoring settings', () => {
+  it('closes the open epoch and opens a new one when the scorer or alpha changed', async () => {
+    const path = join(dir, 'chg.db');
+    const a = rig({ path });
+    await a.v.init();
+    await a.v.runStep();
+    a.log.close();
+    open.splice(open.indexOf(a), 1);
+    const same = rig({ path, chain: a.chain });
+    await same.v.init();
+    expect(same.v.status().epoch).toBe(1);
+    same.log.close();
+    open.splice(open.indexOf(same), 1);
+    const b = rig({ path, chain: a.chain, scorer: BUILTIN_SCORERS.cosine });
+    await b.v.init();
+    expect(b.v.status().epoch).toBe(2);
+    const s = await b.v.runStep();
+    expect(s).toMatchObject({ step: 2, epoch: 2 });
+    expect(b.log.listEpochs().map((e) => [e.epoch, e.closed, e.scorerName])).toEqual([
+      [1, true, 'relative-error'],
+      [2, false, 'cosine'],
+    ]);
+  });
+});
+
 describe('Validator log ownership', () => {
   it('a log written by another hotkey or for another subnet is refused: LOG_MISMATCH', async () => {
     const path = join(dir, 'own.db');
