@@ -401,9 +401,44 @@ function cachedHash(kind: 'b' | 't', hex: string, data: Uint8Array): string {
  * The hex storage key (same as u8aToHex(storageKey(...))), built as a string with the
  * Blake2/Twox hashes of key parts memoised: the hot path of every storage access.
  */
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 1;
+const keyMemo = new WeakMap<StorageItem, Map<string, string>>();
+
 export function storageKeyHex(item: StorageItem, keys: unknown[]): string {
   const defs = item.def.keys;
   if (keys.length !== defs.length) throw new SubnetError('CHAIN_STORAGE_KEY', `${item.pallet}.${item.def.name} takes ${defs.length} keys`, { got: keys.length });
+  if (keys.length === 0) return item.prefixHex;
+  // memo: numbers by value, byte arrays by identity (decoded values are cached and immutable),
+  // so repeated reads reuse one key string (and V8's cached string hash)
+  let mk = '';
+  for (const k of keys) {
+    if (typeof k === 'number') mk += k + ',';
+    else if (k instanceof Uint8Array) {
+      let id = objectIds.get(k);
+      if (id === undefined) objectIds.set(k, (id = nextObjectId++));
+      mk += 'o' + id + ',';
+    } else {
+      mk = '';
+      break;
+    }
+  }
+  let memo = keyMemo.get(item);
+  if (mk) {
+    if (!memo) keyMemo.set(item, (memo = new Map()));
+    const hit = memo.get(mk);
+    if (hit !== undefined) return hit;
+  }
+  const out = buildKeyHex(item, keys);
+  if (mk && memo) {
+    if (memo.size > 100_000) memo.clear();
+    memo.set(mk, out);
+  }
+  return out;
+}
+
+function buildKeyHex(item: StorageItem, keys: unknown[]): string {
+  const defs = item.def.keys;
   let s = item.prefixHex;
   for (let i = 0; i < defs.length; i++) {
     const [h, c] = defs[i];

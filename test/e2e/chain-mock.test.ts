@@ -368,6 +368,11 @@ describe('persistence, genesis files, block modes (CLI)', () => {
     const r = await runCli(['chain', '--block-mode', 'sometimes'], { timeoutMs: 20_000 });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--block-mode/);
+    const r3 = await runCli(['chain', '--runtime', join(dir, 'no-such-spec.json'), '--port', '0'], { timeoutMs: 20_000 });
+    expect(r3.code).toBe(1);
+    expect(r3.stderr).toMatch(/^subnet: .*runtime/im);
+    const r4 = await runCli(['chain', '--runtime', 'x.json', '--db', 'y.db'], { timeoutMs: 20_000 });
+    expect(r4.code).toBe(2);
     const g = join(dir, 'bad-genesis.json');
     writeFileSync(g, '{"subnets": [{"owner": "//Alice"}]}');
     const r2 = await runCli(['chain', '--port', '0', '--genesis', g], { timeoutMs: 20_000 });
