@@ -123,9 +123,16 @@ export class ClientPool {
       this.evictIfFull(key);
       const s = slot;
       const conn = new MinerConnection(target, this.keypair, this.options);
-      // the connect attempt is bounded by its own timeout, not by the first caller's signal
+      // its own deadline (not the first caller's signal), cleared as soon as the connect settles
+      const ac = new AbortController();
+      const timer = setTimeout(() => {
+        const e = new Error('connect timed out');
+        e.name = 'TimeoutError';
+        ac.abort(e);
+      }, timeoutMs);
       s.connecting = conn
-        .connect(AbortSignal.timeout(timeoutMs))
+        .connect(ac.signal)
+        .finally(() => clearTimeout(timer))
         .then(() => {
           s.failures = 0;
           s.conn = conn;
