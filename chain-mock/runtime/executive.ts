@@ -442,7 +442,8 @@ export class Executive {
         this.deposit(ST, 'StakeThresholdSet', a.min_stake);
         return;
       case 'sudo_set_commit_reveal_weights_enabled':
-        return set('CommitRevealWeightsEnabled', a.enabled, 'CommitRevealEnabled', netuid, a.enabled);
+        // no event: spec 218 (the real runtime) emits none here (HEAD emits CommitRevealEnabled)
+        return set('CommitRevealWeightsEnabled', a.enabled);
       case 'sudo_set_liquid_alpha_enabled':
         return set('LiquidAlphaOn', a.enabled);
       case 'sudo_set_alpha_values': {
@@ -545,17 +546,33 @@ export class Executive {
     this.deposit(ST, 'NetworkAdded', netuid, 1);
   }
 
-  /** subtensor's init_new_network (subnets/subnet.rs), with the defaults it sets. */
+  /**
+   * subtensor's init_new_network (subnets/subnet.rs), with the defaults it sets and the setter
+   * events it emits. The event sequence (and MaxWeightsLimit / TargetRegistrationsPerInterval 1 /
+   * MinBurn 1) follow spec 218, the runtime the real-chain lane runs ("the real runtime is right");
+   * HEAD additionally sets Yuma3On and Burn, which are kept.
+   */
   initNewNetwork(netuid: number, tempo: number): void {
     this.setS('SubnetworkN', [netuid], 0);
     this.setS('NetworksAdded', [netuid], true);
     this.setS('Tempo', [netuid], tempo);
     this.setS('TotalNetworks', [], this.S<number>('TotalNetworks') + 1);
-    this.setS('NetworkRegistrationAllowed', [netuid], true);
-    this.setS('MaxAllowedUids', [netuid], 256);
-    this.setS('MaxAllowedValidators', [netuid], 64);
-    this.setS('MinAllowedWeights', [netuid], 1);
-    this.setS('ImmunityPeriod', [netuid], 5000);
+    const setE = (item: string, value: unknown, event: string, evValue: unknown = value) => {
+      this.setS(item, [netuid], value);
+      this.deposit(ST, event, netuid, evValue);
+    };
+    setE('NetworkRegistrationAllowed', true, 'RegistrationAllowed');
+    setE('MaxAllowedUids', 256, 'MaxAllowedUidsSet');
+    setE('MaxAllowedValidators', 64, 'MaxAllowedValidatorsSet');
+    setE('MinAllowedWeights', 1, 'MinAllowedWeightSet');
+    setE('MaxWeightsLimit', 65535, 'MaxWeightLimitSet');
+    this.deposit(ST, 'AdjustmentIntervalSet', netuid, 360);
+    setE('TargetRegistrationsPerInterval', 1, 'RegistrationPerIntervalSet');
+    this.deposit(ST, 'AdjustmentAlphaSet', netuid, 17_893_341_751_498_265_066n);
+    setE('ImmunityPeriod', 5000, 'ImmunityPeriodSet');
+    setE('MinBurn', 1n, 'MinBurnSet');
+    this.deposit(ST, 'MinDifficultySet', netuid, (1n << 64n) - 1n);
+    this.deposit(ST, 'MaxDifficultySet', netuid, (1n << 64n) - 1n);
     this.setS('Yuma3On', [netuid], true);
     this.setS('Burn', [netuid], 1_000_000_000n);
     for (const item of ['Kappa', 'ActivityCutoff', 'RegistrationsThisInterval']) this.setS(item, [netuid], this.S(item, netuid));
@@ -607,6 +624,10 @@ export class Executive {
     this.issuance(-burn);
     this.setS('RegistrationsThisBlock', [netuid], this.S<number>('RegistrationsThisBlock', netuid) + 1);
     this.setS('RegistrationsThisInterval', [netuid], this.S<number>('RegistrationsThisInterval', netuid) + 1);
+    // spec 218 records the recycled TAO (RAORecycledForRegistration) with an event
+    const recycled = this.mockU64('recycled', netuid) + burn;
+    this.setMockU64(recycled, 'recycled', netuid);
+    this.deposit(ST, 'RAORecycledForRegistrationSet', netuid, recycled);
     this.deposit(ST, 'NeuronRegistered', netuid, uid, hotkey);
   }
 
