@@ -19,6 +19,8 @@ interface MinerCliOptions {
   'axon.rate_burst': string;
   'axon.handshake_timeout': string;
   'axon.idle_timeout': string;
+  'axon.proof_batch': string;
+  'axon.proof_flush': string;
   'blacklist.allow_unregistered'?: boolean;
   'blacklist.allow_non_validators'?: boolean;
   'blacklist.min_stake': string;
@@ -80,6 +82,8 @@ export function register(program: Command): void {
     .option('--axon.rate_burst <n>', 'per-hotkey burst', String(D.rateLimitBurst))
     .option('--axon.handshake_timeout <ms>', 'handshake deadline', String(D.handshakeTimeoutMs))
     .option('--axon.idle_timeout <ms>', 'close connections idle this long', String(D.idleTimeoutMs))
+    .option('--axon.proof_batch <n>', 'sign a proof batch once it holds this many answers', String(D.proofBatchMax))
+    .option('--axon.proof_flush <ms>', 'sign pending answers at least this often', String(D.proofFlushMs))
     .option('--blacklist.allow_unregistered', 'serve hotkeys not registered on the subnet (with a chain)')
     .option('--blacklist.allow_non_validators', 'serve hotkeys without a validator permit (with a chain)')
     .option('--blacklist.min_stake <tao>', 'minimum caller stake, TAO (with a chain)', '0')
@@ -110,6 +114,8 @@ export function register(program: Command): void {
         rateLimitBurst: num('--axon.rate_burst', o['axon.rate_burst'], { min: 1 }),
         handshakeTimeoutMs: num('--axon.handshake_timeout', o['axon.handshake_timeout'], { min: 1 }),
         idleTimeoutMs: num('--axon.idle_timeout', o['axon.idle_timeout'], { min: 1 }),
+        proofBatchMax: num('--axon.proof_batch', o['axon.proof_batch'], { int: true, min: 1 }),
+        proofFlushMs: num('--axon.proof_flush', o['axon.proof_flush'], { min: 1 }),
         requireRegistered: !o['blacklist.allow_unregistered'],
         requireValidatorPermit: !o['blacklist.allow_non_validators'],
         minStakeRao: BigInt(Math.round(num('--blacklist.min_stake', o['blacklist.min_stake'], { min: 0 }) * 1e9)),
