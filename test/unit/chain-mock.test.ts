@@ -424,3 +424,38 @@ describe('registration when the subnet is full, stake, epochs (Executive)', () =
     expect(st.get('SubtensorModule', 'LastMechansimStepBlock', 1)).toBe(3);
   });
 });
+
+describe('pool nonces on literal bytes (LocalChain, manual mode, no sockets)', () => {
+  test('stale → 1010 outdated; same nonce → 1014; same bytes → 1013; a gap → future, promoted when filled', async () => {
+    const { LocalChain } = await import('../../chain-mock/chain');
+    const { resolveOptions } = await import('../../chain-mock/options');
+    const chain = new LocalChain(resolveOptions({ blockMode: 'manual' }));
+    await chain.init();
+    const alice = keyring.addFromUri('//Alice');
+    const bob = keyring.addFromUri('//Bob');
+    const tx = (nonce: number, value = 1000n) =>
+      buildSignedExtrinsic(rt, { pallet: 'Balances', call: 'transfer_keep_alive', args: { dest: { tag: 'Id', values: [bob.publicKey] }, value } }, alice, {
+        nonce,
+        genesisHash: chain.genesisHash,
+        specVersion: SPEC_VERSION,
+        transactionVersion: TRANSACTION_VERSION,
+      });
+    const statuses: [string, unknown][] = [];
+    const first = tx(0);
+    expect(chain.submit(first, (s) => statuses.push(['n0', s])).status).toBe('ready');
+    expect(chain.submit(tx(2), (s) => statuses.push(['n2', s])).status).toBe('future');
+    expect(catchTx(() => chain.submit(tx(0, 7n))).code).toBe(1014);
+    expect(catchTx(() => chain.submit(first)).code).toBe(1013); // the very same bytes again
+    expect(chain.accountNextIndex(alice.publicKey)).toBe(1);
+    chain.newBlocks(1);
+    expect(chain.exec.account(alice.publicKey).nonce).toBe(1);
+    const stale = catchTx(() => chain.submit(tx(0, 5n)));
+    expect(stale.message).toBe('1010: Invalid Transaction: Transaction is outdated');
+    expect(chain.submit(tx(1), (s) => statuses.push(['n1', s])).status).toBe('ready');
+    expect(statuses).toContainEqual(['n2', 'ready']); // promoted once nonce 1 is in the pool
+    chain.newBlocks(1);
+    expect(chain.exec.account(alice.publicKey).nonce).toBe(3);
+    expect(statuses.filter(([, s]) => typeof s === 'object').length).toBe(6); // inBlock + finalized × 3
+    chain.stop();
+  });
+});
