@@ -403,6 +403,10 @@ export class RpcServer {
       const keys = ((keysParam as unknown[] | null) ?? []).map((k, i) => hexArg(keysParam as unknown[], i, 'key'));
       return subscribe(conn, 'state_subscribeStorage', (_id, notify) => {
         const val = (k: string) => ((v) => (v ? u8aToHex(v) : null))(chain.state.getRaw(k));
+        if (keys.length === 0) {
+          // no keys: every change of every block, as a node does
+          return onBlock((rec, changes) => notify({ block: rec.hashHex, changes: [...changes.keys()].map((k) => [k, val(k)]) }));
+        }
         setImmediate(() => notify({ block: chain.best.hashHex, changes: keys.map((k) => [k, val(k)]) }));
         return onBlock((rec, changes) => {
           const changed = keys.filter((k) => changes.has(k));
