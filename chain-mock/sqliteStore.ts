@@ -3,7 +3,7 @@
  * a magic value so a foreign or corrupt file is refused with a clear error.
  */
 import Database from 'better-sqlite3';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { SubnetError } from '../shared/errors';
 import type { ChainStore, StoredBlock, StoredHead } from './interface';
 
@@ -28,8 +28,21 @@ export class SqliteChainStore implements ChainStore {
   ) {
     this.keepBlocks = opts.keepBlocks ?? 4096;
     if (existsSync(path)) {
-      const head = readFileSync(path).subarray(0, 16).toString('latin1');
-      const size = readFileSync(path).length;
+      let head = '';
+      let size = 0;
+      try {
+        size = statSync(path).size;
+        const fd = openSync(path, 'r');
+        try {
+          const buf = Buffer.alloc(16);
+          readSync(fd, buf, 0, 16, 0);
+          head = buf.toString('latin1');
+        } finally {
+          closeSync(fd);
+        }
+      } catch (e) {
+        throw new SubnetError('CHAIN_DB_OPEN', `cannot read ${path}: ${(e as Error).message}`, { path, code: (e as NodeJS.ErrnoException).code }, { cause: e });
+      }
       if (size > 0 && head !== 'SQLite format 3\u0000') throw new SubnetError('CHAIN_DB_CORRUPT', `${path} is not a SQLite database`, { path });
     }
     try {
