@@ -230,6 +230,63 @@ export function epochFigures(log: (s: string) => void, runs: number): Record<str
   return { epoch_n256: s, block_with_epoch: summarize(blockTimes), block_without_epoch: summarize(plainBlock), epoch_added_ms: r3(summarize(blockTimes).median_ms - summarize(plainBlock).median_ms) };
 }
 
+/** The realistic client path: @polkadot/api signAndSend, waiting for `finalized`, sequential per signer. */
+async function apiRoundTrips(log: (s: string) => void, perSigner: number, signers: number): Promise<Record<string, unknown>> {
+  const { ApiPromise, WsProvider } = await import('@polkadot/api');
+  const keyring = new Keyring({ type: 'sr25519' });
+  const hot = Array.from({ length: signers }, (_, i) => keyring.addFromUri(`//Bench//api${i}`));
+  const c = await startLocalChain({
+    port: 0,
+    blockMode: 'instant',
+    genesis: {
+      networkRateLimit: 0,
+      subnets: [
+        {
+          owner: '//Alice',
+          ownerHotkey: '//Alice//hot',
+          hyperparameters: { WeightsSetRateLimit: 0, CommitRevealWeightsEnabled: false },
+          neurons: hot.map((h, i) => ({ coldkey: `//Bench//apic${i}`, hotkey: h.address, stake: '1000000000000' })),
+        },
+      ],
+    },
+  });
+  const provider = new WsProvider(c.url);
+  const t0 = performance.now();
+  const api = await ApiPromise.create({ provider, noInitWarn: true });
+  const createMs = performance.now() - t0;
+  c.chain.exec.runEpoch(1);
+  const lat: number[] = [];
+  try {
+    const dests = Array.from({ length: signers + 1 }, (_, i) => i);
+    const t1 = performance.now();
+    await Promise.all(
+      hot.map(async (pair, v) => {
+        for (let k = 0; k < perSigner; k++) {
+          const ts = performance.now();
+          await new Promise<void>((resolve, reject) => {
+            api.tx.subtensorModule
+              .setWeights(1, dests, dests.map((j) => 1 + j + k + v), 0)
+              .signAndSend(pair, (r) => {
+                if (r.status.isFinalized) resolve();
+                if (r.status.isInvalid || r.status.isDropped) reject(new Error(r.status.type));
+              })
+              .catch(reject);
+          });
+          lat.push(performance.now() - ts);
+        }
+      }),
+    );
+    const ms = performance.now() - t1;
+    const s = summarize(lat);
+    const perSec = Math.round((lat.length / ms) * 1000);
+    log(`ApiPromise signAndSend→finalized: ${lat.length} set_weights from ${signers} signers in ${Math.round(ms)} ms (${perSec}/s), latency median ${s.median_ms} ms; ApiPromise.create ${Math.round(createMs)} ms`);
+    return { txs: lat.length, signers, ms: Math.round(ms), per_s: perSec, latency: s, api_create_ms: Math.round(createMs) };
+  } finally {
+    await api.disconnect();
+    await c.close();
+  }
+}
+
 export const bench: BenchModule = {
   name: 'chain',
   description: 'local chain: start to first block, signed set_weights/s in instant mode, epoch cost at n=256',
@@ -247,11 +304,13 @@ export const bench: BenchModule = {
       rmSync(dir, { recursive: true, force: true });
     }
     const epoch = epochFigures(log, opts.quick ? 10 : 30);
+    const viaApi = await apiRoundTrips(log, opts.quick ? 5 : 20, 8);
     return {
       ...start,
       set_weights_instant_memory: mem,
       set_weights_instant_sqlite: sqlite,
       ...epoch,
+      api_signandsend_finalized: viaApi,
       targets: { first_block_ms: 1000, set_weights_per_s: 500, epoch_added_ms: 10 },
     };
   },

@@ -117,7 +117,14 @@ export const SYSTEM: PalletDef = {
   ],
   errors: ['InvalidSpecName', 'SpecVersionNeedsToIncrease', 'FailedToExtractRuntimeVersion', 'NonDefaultComposite', 'NonZeroRefCount', 'CallFiltered', 'MultiBlockMigrationsOngoing', 'NothingAuthorized', 'Unauthorized'],
   storage: [
-    { name: 'Account', modifier: 'Default', keys: [['Blake2_128Concat', accountId]], value: accountInfo, fallback: null },
+    {
+      name: 'Account',
+      modifier: 'Default',
+      keys: [['Blake2_128Concat', accountId]],
+      value: accountInfo,
+      // AccountInfo::default(): all zero (56 bytes)
+      fallback: { nonce: 0, consumers: 0, providers: 0, sufficients: 0, data: { free: 0n, reserved: 0n, frozen: 0n, flags: { '0': 0n } } },
+    },
     { name: 'BlockHash', modifier: 'Default', keys: [['Twox64Concat', u32]], value: h256, fallback: new Uint8Array(32) },
     plain('Number', u32, 0),
     plain('ParentHash', h256, new Uint8Array(32)),

@@ -133,6 +133,13 @@ describe('subnet chain (process) driven by @polkadot/api: the acceptance flow', 
     expect(props.tokenSymbol.unwrap()[0].toString()).toBe('TAO');
     expect(api.tx.subtensorModule.setWeights.meta.args.map((a) => a.type.toString())).toEqual(['u16', 'Vec<u16>', 'Vec<u16>', 'u64']);
     expect(api.tx.subtensorModule.serveAxon.meta.args.map((a) => a.name.toString())).toEqual(['netuid', 'version', 'ip', 'port', 'ipType', 'protocol', 'placeholder1', 'placeholder2']);
+    // storage defaults decode: an account that does not exist reads as AccountInfo::default()
+    const nobody = keyring.addFromUri('//Nobody//at//all');
+    const acc = await Q(api).system.account(nobody.address);
+    expect(acc.nonce.toNumber()).toBe(0);
+    expect(acc.data.free.toBigInt()).toBe(0n);
+    expect((await Q(api).subtensorModule.tempo(999)).toNumber()).toBe(360);
+    expect((await Q(api).subtensorModule.uids(999, nobody.address)).isNone).toBe(true);
   });
 
   test('transfer, sudo hyperparameters, register_network (NetworkAdded gives the netuid), start_call', async () => {
