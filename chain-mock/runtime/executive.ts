@@ -494,6 +494,14 @@ export class Executive {
     switch (call.call) {
       case 'register_network':
         return this.registerNetwork(signed(), a.hotkey);
+      case 'register_network_with_identity': {
+        const who = signed();
+        const before = new Set(this.netuids());
+        this.registerNetwork(who, a.hotkey);
+        const netuid = this.netuids().find((x) => !before.has(x));
+        if (a.identity && netuid !== undefined) this.setS('SubnetIdentitiesV3', [netuid], a.identity);
+        return;
+      }
       case 'start_call':
         return this.startCall(signed(), a.netuid);
       case 'burned_register':

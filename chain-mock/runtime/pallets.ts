@@ -6,7 +6,7 @@
  * pallets/admin-utils/src/lib.rs) and the FRAME pallets (System, Timestamp, Balances, Sudo).
  * Only the subset implemented is listed; indices are explicit, so gaps are faithful.
  */
-import { i16, lazy, type Codec, type Fields, type VariantDef } from '../scale';
+import { i16, lazy, struct, type Codec, type Fields, type VariantDef } from '../scale';
 import { SUBTENSOR_ERRORS } from './subtensorErrors';
 import {
   accountId,
@@ -87,6 +87,12 @@ export const boxedCall = lazy('node_subtensor_runtime::RuntimeCall', () => {
 });
 
 const netuid: [string, Codec<any>, string] = ['netuid', u16, 'NetUid'];
+
+/** pallet_subtensor::SubnetIdentityV3 (lib.rs) */
+export const subnetIdentityV3 = struct(
+  ['pallet_subtensor', 'pallet', 'SubnetIdentityV3'],
+  (['subnet_name', 'github_repo', 'subnet_contact', 'subnet_url', 'discord', 'description', 'logo_url', 'additional'] as const).map((f) => [f, bytesCodec, 'Vec<u8>'] as [string, Codec<any>, string]),
+);
 const plain = (name: string, value: Codec<any>, fallback: unknown, modifier: 'Default' | 'Optional' = 'Default'): StorageDef => ({ name, modifier, keys: [], value, fallback });
 const byNet = (name: string, value: Codec<any>, fallback: unknown, hasher: Hasher = 'Identity', modifier: 'Default' | 'Optional' = 'Default'): StorageDef => ({
   name,
@@ -275,6 +281,7 @@ export const SUBTENSOR: PalletDef = {
     },
     { name: 'burned_register', index: 7, args: [netuid, ['hotkey', accountId, 'T::AccountId']] },
     { name: 'register_network', index: 59, args: [['hotkey', accountId, 'T::AccountId']] },
+    { name: 'register_network_with_identity', index: 79, args: [['hotkey', accountId, 'T::AccountId'], ['identity', option(subnetIdentityV3), 'Option<SubnetIdentityOfV3>']] },
     { name: 'start_call', index: 92, args: [netuid] },
     { name: 'commit_weights', index: 96, args: [netuid, ['commit_hash', h256, 'H256']] },
     { name: 'reveal_weights', index: 97, args: [netuid, ['uids', vec(u16), 'Vec<u16>'], ['values', vec(u16), 'Vec<u16>'], ['salt', vec(u16), 'Vec<u16>'], ['version_key', u64n, 'u64']] },
@@ -388,6 +395,7 @@ export const SUBTENSOR: PalletDef = {
     { name: 'Bonds', modifier: 'Default', keys: [['Identity', u16], ['Identity', u16]], value: weightRow, fallback: [] },
     { name: 'BlockAtRegistration', modifier: 'Default', keys: [['Identity', u16], ['Identity', u16]], value: u64, fallback: 0 },
     { name: 'Axons', modifier: 'Optional', keys: [['Identity', u16], ['Blake2_128Concat', accountId]], value: axonInfo, fallback: null },
+    { name: 'SubnetIdentitiesV3', modifier: 'Optional', keys: [['Blake2_128Concat', u16]], value: subnetIdentityV3, fallback: null },
     { name: 'WeightCommits', modifier: 'Optional', keys: [['Twox64Concat', u16], ['Twox64Concat', accountId]], value: weightCommits, fallback: null },
   ],
 };

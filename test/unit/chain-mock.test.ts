@@ -63,6 +63,7 @@ describe('metadata', () => {
     expect(tx.subtensorModule.serveAxon.callIndex).toEqual(new Uint8Array([7, 4]));
     expect(tx.subtensorModule.burnedRegister.callIndex).toEqual(new Uint8Array([7, 7]));
     expect(tx.subtensorModule.registerNetwork.callIndex).toEqual(new Uint8Array([7, 59]));
+    expect(tx.subtensorModule.registerNetworkWithIdentity.callIndex).toEqual(new Uint8Array([7, 79]));
     expect(tx.subtensorModule.commitWeights.callIndex).toEqual(new Uint8Array([7, 96]));
     expect(tx.adminUtils.sudoSetTempo.callIndex).toEqual(new Uint8Array([19, 30]));
     expect(tx.adminUtils.sudoSetNetworkRateLimit.callIndex).toEqual(new Uint8Array([19, 29]));
