@@ -122,6 +122,8 @@ export class Devnet {
   private lastEpochBlock = -1;
   private fatal: SubnetError | null = null;
   private validatorsStarted = false;
+  /** block at which every miner was listening (null until then): weights set after it count */
+  private minersReadyBlock: number | null = null;
   /** the run folder was created by this run (nothing is written into a folder that was refused) */
   created = false;
   private stopped = false;
@@ -229,6 +231,7 @@ export class Devnet {
     this.lastEpochBlock = -1;
     this.unsubscribe = await client.subscribeBlocks((b) => this.onBlock(b));
     await this.waitForMiners(signal);
+    this.minersReadyBlock = await client.currentBlock();
     this.progress(`${o.miners.length} miners listening; waiting for the first epoch with consensus (tempo ${o.subnet.tempo})`);
   }
 
@@ -367,7 +370,12 @@ export class Devnet {
     const mg = await this.client!.metagraph(this.options.netuid);
     const rows = this.rowsOf(mg);
     const hasConsensus = rows.some((r) => r.incentive > 0);
-    if (hasConsensus && this.firstEpochAt === null) this.firstEpochAt = performance.now();
+    // Consensus counts once every validator has set weights after all miners were listening:
+    // before that, a validator's weights may still reflect miners that were booting (scored 0).
+    const ready = this.minersReadyBlock;
+    const validatorsCurrent =
+      ready !== null && this.neurons.filter((n) => n.role === 'validator').every((n) => n.uid !== undefined && (mg.lastUpdate[n.uid] ?? 0) > ready);
+    if (hasConsensus && validatorsCurrent && this.firstEpochAt === null) this.firstEpochAt = performance.now();
     if (this.firstEpochAt !== null) this.counted++;
     const wall = (performance.now() - this.startedAt) / 1000;
     const report: EpochReport = { epoch: this.firstEpochAt !== null ? this.counted : 0, block, rows, wall_s: wall };
