@@ -900,7 +900,9 @@ export class Executive {
       this.setMockU64(this.mockU64('pending', netuid) + this.opts.blockEmission, 'pending', netuid);
       this.setS('BlocksSinceLastStep', [netuid], this.S<number>('BlocksSinceLastStep', netuid) + 1);
       if (tempo === 0) continue;
-      if ((block + netuid + 1) % (tempo + 1) !== 0) continue;
+      // subtensor's blocks_until_next_epoch(netuid, tempo, block) == 0, i.e.
+      // tempo - ((block + netuid + 1) % (tempo + 1)) == 0 (its doc comment's "= 0" is misleading)
+      if ((block + netuid + 1) % (tempo + 1) !== tempo) continue;
       if (ran.length >= this.opts.maxEpochsPerBlock) continue;
       this.runEpoch(netuid);
       ran.push(netuid);

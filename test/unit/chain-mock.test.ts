@@ -413,11 +413,12 @@ describe('registration when the subnet is full, stake, epochs (Executive)', () =
     ex.initNewNetwork(0, 100);
     ex.dispatchTransactional({ kind: 'signed', who: alice }, { pallet: 'SubtensorModule', call: 'register_network', args: { hotkey: pk('//A//owner') } });
     st.set('SubtensorModule', 'Kappa', [1], 1234);
-    st.set('SubtensorModule', 'Tempo', [1], 4);
-    // (block + netuid + 1) % (tempo + 1) == 0 → block 3 runs the epoch of netuid 1, in on_initialize
+    st.set('SubtensorModule', 'Tempo', [1], 5);
+    // subtensor's blocks_until_next_epoch == 0: (block + netuid + 1) % (tempo + 1) == tempo
+    // → block 3 runs the epoch of netuid 1 (3 + 2 = 5), in on_initialize
     for (let b = 2; b <= 3; b++) ex.initializeBlock(b, new Uint8Array(32), 0);
     expect(ex.lastEpochs).toEqual([1]);
-    expect(seen).toMatchObject({ n: 1, current_block: 3, kappa_u16: 1234, tempo: 4, yuma3: true, owner_uid: 0, rao_emission: 2000, validator_permit: [false], commit_reveal: { commit_block: [null] } });
+    expect(seen).toMatchObject({ n: 1, current_block: 3, kappa_u16: 1234, tempo: 5, yuma3: true, owner_uid: 0, rao_emission: 2000, validator_permit: [false], commit_reveal: { commit_block: [null] } });
     expect(st.get('SubtensorModule', 'Consensus', 1)).toEqual([1]);
     expect(st.get('SubtensorModule', 'ValidatorPermit', 1)).toEqual([true]);
     expect(st.get('SubtensorModule', 'Emission', 1)).toEqual([700n]);
