@@ -113,7 +113,7 @@ export interface LogView {
   /** step -> number of query rows */
   queriesPerStep: Map<number, number>;
   queryRows: number;
-  weightSets: { id: number; status: string; block: number; included_block: number | null; error: string | null }[];
+  weightSets: { id: number; status: string; block: number; included_block: number | null; error: string | null; at: number }[];
   state: { step: number; ema: Float64Array } | null;
 }
 
@@ -128,7 +128,7 @@ export function readLog(db: string): LogView {
       const qp = new Map<number, number>();
       for (const r of d.prepare('SELECT step, COUNT(*) AS n FROM queries GROUP BY step').all() as { step: number; n: number }[]) qp.set(r.step, r.n);
       const queryRows = (d.prepare('SELECT COUNT(*) AS n FROM queries').get() as { n: number }).n;
-      const weightSets = d.prepare('SELECT id, status, block, included_block, error FROM weight_sets ORDER BY id').all() as LogView['weightSets'];
+      const weightSets = d.prepare('SELECT id, status, block, included_block, error, at FROM weight_sets ORDER BY id').all() as LogView['weightSets'];
       const s = d.prepare('SELECT step, ema FROM state WHERE id = 1').get() as { step: number; ema: Buffer } | undefined;
       const state = s ? { step: s.step, ema: emaOf(s.ema) } : null;
       return { steps, queriesPerStep: qp, queryRows, weightSets, state };

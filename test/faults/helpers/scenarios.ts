@@ -140,7 +140,7 @@ export async function validatorKillScenario(c: Cluster, kills: number, seed: num
     await kill9(v);
     if (v.exitCode !== null && v.exitCode !== 0 && !/validator running/.test(v.output())) {
       // it exited by itself before the kill: that is a failure to start, not a kill
-      rep.lost.push(`round ${k}: validator exited ${v.exitCode} before the kill: ${v.output().slice(-400)}`);
+      rep.lost.push(`round ${k}: validator exited ${v.exitCode} before the kill: ${v.output().slice(0, 1500)}`);
     }
     let post: LogView;
     try {
@@ -204,3 +204,90 @@ export function minGap(blocks: number[]): number {
 }
 
 export { RATE_LIMIT, type Proc };
+
+/* ------------------------------------------------------------------ socket-level faults vs the client pool */
+
+import { devKeypair, keysReady } from '../../../shared/keys';
+import { FakeModelRunner, generateInputs } from '../../../shared/model';
+import { protocolReady } from '../../../shared/protocol';
+import { AllowAllPolicy, AxonServer, modelHandler } from '../../../miner';
+import { ClientPool } from '../../../validator/client';
+import { cutProxy, dribbleServer, midFrameServer, silentServer, slowUpgradeServer, type BadServer } from './badMiners';
+import { activeResources, fdCount } from './procs';
+
+export interface SocketFaultCase {
+  kind: string;
+  requests: number;
+  statuses: Record<string, number>;
+  errors: string[];
+  /** slowest result, ms (the deadline is timeoutMs) */
+  maxLatencyMs: number;
+  maxWallMs: number;
+}
+
+export interface SocketFaultReport {
+  timeoutMs: number;
+  cases: SocketFaultCase[];
+  /** the good miner's statuses, queried in the same fan-out as the bad ones */
+  goodStatuses: Record<string, number>;
+  fdsBefore: number;
+  fdsAfter: number;
+  tcpBefore: number;
+  tcpAfter: number;
+  timersBefore: number;
+  timersAfter: number;
+}
+
+/**
+ * Queries each bad server `rounds` times (concurrently with a good in-process miner, through
+ * one ClientPool per round, closed after the round) and counts fds, TCP handles and timers
+ * before and after everything is closed.
+ */
+export async function socketFaultScenario(rounds: number, timeoutMs = 1000): Promise<SocketFaultReport> {
+  await Promise.all([keysReady(), protocolReady()]);
+  const tcp = () => (activeResources().TCPSocketWrap ?? 0) + (activeResources().TCPServerWrap ?? 0);
+  const timers = () => activeResources().Timeout ?? 0;
+  await sleep(200);
+  const fdsBefore = fdCount();
+  const tcpBefore = tcp();
+  const timersBefore = timers();
+
+  const runner = new FakeModelRunner();
+  const axon = new AxonServer({ keypair: devKeypair('bob'), handler: modelHandler(runner), policy: new AllowAllPolicy(), runner }, { host: '127.0.0.1', port: 0, rateLimitPerSec: 0 });
+  await axon.start();
+  const bad: BadServer[] = [await silentServer(), await dribbleServer(50), await slowUpgradeServer(50), await midFrameServer()];
+  const proxy = await cutProxy(axon.port, 3);
+  bad.push(proxy);
+  const cases = new Map<string, SocketFaultCase>(bad.map((b) => [b.kind, { kind: b.kind, requests: 0, statuses: {}, errors: [], maxLatencyMs: 0, maxWallMs: 0 }]));
+  const goodStatuses: Record<string, number> = {};
+  const bob = devKeypair('bob').address;
+  for (let r = 0; r < rounds; r++) {
+    const pool = new ClientPool({ keypair: devKeypair('alice') }, { timeoutMs, backoffInitialMs: 10, backoffMaxMs: 20, proofWaitMs: 300 });
+    const targets = [...bad.map((b) => ({ endpoint: b.url, hotkey: b.kind === 'cutProxy' ? bob : undefined, uid: bad.indexOf(b) })), { endpoint: axon.url, hotkey: bob, uid: 99 }];
+    // twice through the same pool: a fresh connect and a reconnect after the fault
+    for (let again = 0; again < 2; again++) {
+      const t = Date.now();
+      const res = await pool.query(targets, { synapse: 'infer', tensors: generateInputs(r, 1) }, { timeoutMs });
+      const wall = Date.now() - t;
+      res.forEach((x, i) => {
+        if (i === bad.length) {
+          goodStatuses[x.status] = (goodStatuses[x.status] ?? 0) + 1;
+          return;
+        }
+        const c = cases.get(bad[i].kind)!;
+        c.requests++;
+        c.statuses[x.status] = (c.statuses[x.status] ?? 0) + 1;
+        const code = x.error?.code ?? '';
+        if (code && !c.errors.includes(code)) c.errors.push(code);
+        c.maxLatencyMs = Math.max(c.maxLatencyMs, Math.round(x.latencyMs));
+        c.maxWallMs = Math.max(c.maxWallMs, wall);
+      });
+      await sleep(30);
+    }
+    await pool.close();
+  }
+  for (const b of bad) await b.close();
+  await axon.stop({ drainMs: 100 });
+  await sleep(300);
+  return { timeoutMs, cases: [...cases.values()], goodStatuses, fdsBefore, fdsAfter: fdCount(), tcpBefore, tcpAfter: tcp(), timersBefore, timersAfter: timers() };
+}
