@@ -369,8 +369,10 @@ exports.forward = async (req, ctx) => {
         await v3.advance(memChain.head);
       }
       const m0 = await mem();
+      const series: { step: number; rss_mb: number; heap_mb: number }[] = [{ step: 100, ...m0 }];
       const t3 = performance.now();
       for (let i = 100; i < memSteps; i++) {
+        if (i % 1000 === 0) series.push({ step: i, ...(await mem()) });
         await v3.runStep();
         memChain.head++;
         await v3.advance(memChain.head);
@@ -381,6 +383,7 @@ exports.forward = async (req, ctx) => {
       const sec = (performance.now() - t3) / 1000;
       const m1 = await mem();
       const st3 = v3.status();
+      opts.log(`  rss/heap MB by step: ${series.map((x) => `${x.step}: ${x.rss_mb}/${x.heap_mb}`).join(', ')}`);
       opts.log(
         `memory over ${memSteps} steps x ${N_MINERS} miners (${st3.epoch - 1} epochs, ${st3.weightSets.included} weight sets, ${st3.predictions} predictions, ${(sec * 1000 / (memSteps - 100)).toFixed(2)} ms/step): rss ${m0.rss_mb} -> ${m1.rss_mb} MB, heap ${m0.heap_mb} -> ${m1.heap_mb} MB${(globalThis as { gc?: unknown }).gc ? '' : ' (no --expose-gc: heap figures include garbage)'}`,
       );
@@ -392,6 +395,7 @@ exports.forward = async (req, ctx) => {
         start: m0,
         end: m1,
         gc_exposed: !!(globalThis as { gc?: unknown }).gc,
+        series,
         db_mb: Math.round(statSync(join(dir, 'mem.db')).size / 1e5) / 10,
       };
       await v3.stop();
