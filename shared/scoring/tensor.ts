@@ -3,69 +3,27 @@
  * `TensorData` record as `ScoreTensors` (values decoded lazily, once).
  */
 import type { DType, TensorData } from '../model/interface';
+import { DTYPE_BYTES, toTypedArray } from '../model/tensor';
 import { SubnetError } from '../errors';
 import type { ScoreTensor, ScoreTensors } from './interface';
 
-export const DTYPE_SIZE: Readonly<Record<DType, number>> = {
-  float32: 4,
-  float64: 8,
-  int32: 4,
-  int64: 8,
-  uint8: 1,
-  int8: 1,
-  uint16: 2,
-  int16: 2,
-  bool: 1,
-};
-
-/** Number of elements a shape holds (1 for a scalar). */
-export function elementCount(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
 /**
- * Decodes `data` (little-endian, row-major) as `dtype` into float64. Throws TENSOR_INVALID when
- * the byte length is not a multiple of the element size.
+ * Decodes `data` (little-endian, row-major) as `dtype` into float64 (int64 through Number()).
+ * Throws TENSOR_INVALID for an unknown dtype or a byte length that is not whole elements.
  */
 export function decodeValues(dtype: DType, data: Uint8Array): Float64Array {
-  const size = DTYPE_SIZE[dtype];
+  const size = DTYPE_BYTES[dtype];
   if (size === undefined) throw new SubnetError('TENSOR_INVALID', `unknown dtype ${String(dtype)}`, { dtype });
   if (data.byteLength % size !== 0) {
     throw new SubnetError('TENSOR_INVALID', `${data.byteLength} bytes is not a whole number of ${dtype} elements`, { dtype, bytes: data.byteLength });
   }
-  const n = data.byteLength / size;
-  const out = new Float64Array(n);
-  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  switch (dtype) {
-    case 'float32':
-      for (let i = 0; i < n; i++) out[i] = dv.getFloat32(i * 4, true);
-      break;
-    case 'float64':
-      for (let i = 0; i < n; i++) out[i] = dv.getFloat64(i * 8, true);
-      break;
-    case 'int32':
-      for (let i = 0; i < n; i++) out[i] = dv.getInt32(i * 4, true);
-      break;
-    case 'int64':
-      for (let i = 0; i < n; i++) out[i] = Number(dv.getBigInt64(i * 8, true));
-      break;
-    case 'uint16':
-      for (let i = 0; i < n; i++) out[i] = dv.getUint16(i * 2, true);
-      break;
-    case 'int16':
-      for (let i = 0; i < n; i++) out[i] = dv.getInt16(i * 2, true);
-      break;
-    case 'int8':
-      for (let i = 0; i < n; i++) out[i] = dv.getInt8(i);
-      break;
-    case 'uint8':
-    case 'bool':
-      for (let i = 0; i < n; i++) out[i] = data[i];
-      break;
+  const ta = toTypedArray({ dtype, shape: [data.byteLength / size], data });
+  if (ta instanceof BigInt64Array) {
+    const out = new Float64Array(ta.length);
+    for (let i = 0; i < ta.length; i++) out[i] = Number(ta[i]);
+    return out;
   }
-  return out;
+  return Float64Array.from(ta);
 }
 
 class LazyScoreTensor implements ScoreTensor {
