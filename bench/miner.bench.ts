@@ -36,6 +36,23 @@ function rssOf(pid: number): number {
 
 const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
 
+/** CPU time (user + system) of another process, µs, from /proc (clock ticks of 10 ms). */
+function cpuOf(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) * 10_000;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU time of this process, µs. */
+function cpuSelf(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
 function waitLine(child: ChildProcess, re: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
     let buf = '';
@@ -78,7 +95,7 @@ wss.on('connection', (ws) => ws.on('message', () => ws.send(reply)));
 process.on('SIGTERM', () => process.exit(0));
 `;
 
-async function rawWs(durationMs: number, reqBytes: number, resBytes: number): Promise<number> {
+async function rawWs(durationMs: number, reqBytes: number, resBytes: number): Promise<{ rps: number; serverCpuUs: number; clientCpuUs: number }> {
   const child = spawn(process.execPath, ['-e', ECHO_SERVER, require.resolve('ws'), String(resBytes)], { stdio: ['ignore', 'ignore', 'pipe'] });
   try {
     const m = await waitLine(child, /echo listening (\d+)/);
@@ -90,6 +107,8 @@ async function rawWs(durationMs: number, reqBytes: number, resBytes: number): Pr
     const payload = Buffer.alloc(reqBytes, 3);
     let done = 0;
     let stopAt = 0;
+    const c0 = cpuSelf();
+    const s0 = cpuOf(child.pid as number);
     const result = new Promise<number>((resolve) => {
       const t0 = performance.now();
       stopAt = t0 + durationMs;
@@ -108,8 +127,10 @@ async function rawWs(durationMs: number, reqBytes: number, resBytes: number): Pr
       }
     });
     const rps = await result;
+    const serverCpuUs = (cpuOf(child.pid as number) - s0) / done;
+    const clientCpuUs = (cpuSelf() - c0) / done;
     ws.close();
-    return rps;
+    return { rps, serverCpuUs, clientCpuUs };
   } finally {
     await stop(child);
   }
@@ -126,6 +147,9 @@ interface MinerRun {
   proofsMissing: number;
   reqBytes: number;
   resBytes: number;
+  /** CPU µs per answered request, miner process / client (this) process */
+  minerCpuUs: number;
+  clientCpuUs: number;
 }
 
 async function minerRun(opts: { durationMs?: number; requests?: number; batch: boolean; log: (l: string) => void; sampleEveryMs?: number }): Promise<MinerRun> {
@@ -161,6 +185,8 @@ async function minerRun(opts: { durationMs?: number; requests?: number; batch: b
     let ok = 0;
     let started = 0;
     let proofsMissing = 0;
+    const m0 = cpuOf(child.pid as number);
+    const c0 = cpuSelf();
     const t0 = performance.now();
     const stopAt = opts.durationMs !== undefined ? t0 + opts.durationMs : Infinity;
     const maxReq = opts.requests ?? Infinity;
@@ -187,9 +213,11 @@ async function minerRun(opts: { durationMs?: number; requests?: number; batch: b
       }),
     );
     const elapsed = (performance.now() - t0) / 1000;
+    const minerCpuUs = (cpuOf(child.pid as number) - m0) / Math.max(1, ok);
+    const clientCpuUs = (cpuSelf() - c0) / Math.max(1, ok);
     const rssAfter = rssOf(child.pid as number);
     await pool.close();
-    return { rps: ok / elapsed, ok, errors, latencies, rssBefore, rssAfter, rssSamples, proofsMissing, reqBytes, resBytes };
+    return { rps: ok / elapsed, ok, errors, latencies, rssBefore, rssAfter, rssSamples, proofsMissing, reqBytes, resBytes, minerCpuUs, clientCpuUs };
   } finally {
     await stop(child);
   }
@@ -211,18 +239,20 @@ export const bench: BenchModule = {
 
     o.log('whole stack (subnet miner, one connection, 64 in flight)…');
     const plain = await minerRun({ durationMs: phaseMs, batch: false, log: o.log });
-    o.log(`  miner_rps ${round(plain.rps)} errors ${JSON.stringify(plain.errors)}`);
+    o.log(`  miner_rps ${round(plain.rps)} errors ${JSON.stringify(plain.errors)} cpu µs/req miner ${plain.minerCpuUs.toFixed(1)} client ${plain.clientCpuUs.toFixed(1)}`);
 
     o.log(`raw ws (request ${plain.reqBytes} B, reply ${plain.resBytes} B, 64 in flight)…`);
-    const ws = await rawWs(phaseMs, plain.reqBytes, plain.resBytes);
+    const raw = await rawWs(phaseMs, plain.reqBytes, plain.resBytes);
+    const ws = raw.rps;
     o.log(`  raw_ws_rps ${round(ws)}`);
 
     o.log('whole stack with --batch…');
     const batched = await minerRun({ durationMs: phaseMs, batch: true, log: o.log });
-    o.log(`  miner_batched_rps ${round(batched.rps)} errors ${JSON.stringify(batched.errors)}`);
+    o.log(`  miner_batched_rps ${round(batched.rps)} errors ${JSON.stringify(batched.errors)} cpu µs/req miner ${batched.minerCpuUs.toFixed(1)} client ${batched.clientCpuUs.toFixed(1)}`);
 
     const lat = [...plain.latencies].sort((a, b) => a - b);
     const r3 = (x: number) => Math.round(x * 1000) / 1000;
+    const r1 = (x: number) => Math.round(x * 10) / 10;
     const result: Record<string, unknown> = {
       raw_ort_rps: round(ort.rps),
       raw_ws_rps: round(ws),
@@ -232,6 +262,12 @@ export const bench: BenchModule = {
       p99_ms: r3(percentile(lat, 99)),
       ratio_vs_min_raw: Math.round((plain.rps / Math.min(ws, ort.rps)) * 1000) / 1000,
       batched_vs_raw_ort: Math.round((batched.rps / ort.rps) * 1000) / 1000,
+      miner_cpu_us_per_req: r1(plain.minerCpuUs),
+      client_cpu_us_per_req: r1(plain.clientCpuUs),
+      miner_batched_cpu_us_per_req: r1(batched.minerCpuUs),
+      client_batched_cpu_us_per_req: r1(batched.clientCpuUs),
+      raw_ws_server_cpu_us_per_msg: r1(raw.serverCpuUs),
+      raw_ws_client_cpu_us_per_msg: r1(raw.clientCpuUs),
       in_flight: IN_FLIGHT,
       connections: 1,
       request_bytes: plain.reqBytes,

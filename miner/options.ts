@@ -35,6 +35,8 @@ export interface AxonOptions {
   proofFlushMs: number;
   /** provenance: sign at once when the batch reaches this many responses */
   proofBatchMax: number;
+  /** provenance: answers are signed at the end of the event-loop turn that produced them, but at most once per this many ms (bounds the signing CPU share; ≤ proofFlushMs) */
+  proofMinGapMs: number;
   /** SIGTERM: wait at most this long for in-flight requests */
   drainTimeoutMs: number;
   /** after sending a close frame, destroy the socket if the peer has not closed within this */
@@ -58,6 +60,7 @@ export const defaultAxonOptions: Readonly<AxonOptions> = Object.freeze({
   maxTrackedHotkeys: 10_000,
   proofFlushMs: 10,
   proofBatchMax: 1024,
+  proofMinGapMs: 1,
   drainTimeoutMs: 10_000,
   closeGraceMs: 2_000,
 });

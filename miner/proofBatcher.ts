@@ -1,8 +1,14 @@
 /**
  * Miner-wide provenance batching: response leaves from every connection go into one Merkle tree;
- * the miner's hotkey signs its root every `flushMs` (or at `batchMax` leaves, or at once when the
- * miner goes idle), and each connection gets the root, the signature and its own paths.
- * Memory is bounded by batchMax leaves.
+ * the miner's hotkey signs its root at the end of the event-loop turn that produced answers
+ * (`flushSoon`, at most once per `minGapMs`), at the latest `flushMs` after the first pending
+ * leaf, at `batchMax` leaves, or at once when the miner goes idle; each connection gets the root,
+ * the signature and its own paths. Memory is bounded by batchMax leaves.
+ *
+ * Why the end of the turn: a validator's result waits for its proof, so with N requests in flight
+ * a proof every `flushMs` caps a connection at N / flushMs answers per second (64 / 10 ms = 6.4k/s).
+ * Signing once per turn costs one signature (≈ 0.25 ms) per turn, and `minGapMs` bounds that
+ * share of the CPU (≤ 0.25 ms per minGapMs).
  */
 import type { Keypair } from '../shared/keys/interface';
 import { merkleLevels, merklePath, proofSigMessage } from '../shared/protocol/proof';
@@ -23,14 +29,19 @@ export class ProofBatcher {
   private items: Item[] = [];
   private timer?: NodeJS.Timeout;
   private immediate?: NodeJS.Immediate;
+  private gapTimer?: NodeJS.Timeout;
+  private lastSignAt = -Infinity;
   /** signatures made so far */
   signatures = 0;
+  private readonly minGapMs: number;
 
   constructor(
     private readonly keypair: Keypair,
-    private readonly opts: { flushMs: number; batchMax: number },
+    private readonly opts: { flushMs: number; batchMax: number; minGapMs?: number },
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.minGapMs = Math.min(opts.minGapMs ?? 1, opts.flushMs);
+  }
 
   get pending(): number {
     return this.items.length;
@@ -47,23 +58,45 @@ export class ProofBatcher {
     }
   }
 
-  /** Flush after the current I/O callbacks (coalesces responses finishing together). */
+  /**
+   * Flush at the end of this event-loop turn (coalesces every answer of the turn), or, when the
+   * last signature is younger than minGapMs, when it is minGapMs old. Call it BEFORE sending the
+   * answers so that its immediate runs before the socket is uncorked (answers and proof share
+   * one write).
+   */
   flushSoon(): void {
-    if (this.immediate || this.items.length === 0) return;
-    this.immediate = setImmediate(() => {
-      this.immediate = undefined;
-      this.flush();
-    });
+    if (this.immediate || this.gapTimer) return;
+    this.immediate = setImmediate(this.onTurnEnd);
   }
+
+  private readonly onTurnEnd = (): void => {
+    this.immediate = undefined;
+    if (this.items.length === 0) return;
+    const wait = this.lastSignAt + this.minGapMs - performance.now();
+    if (wait <= 0) this.flush();
+    else if (!this.gapTimer) {
+      this.gapTimer = setTimeout(this.onGap, Math.max(1, Math.ceil(wait)));
+    }
+  };
+
+  private readonly onGap = (): void => {
+    this.gapTimer = undefined;
+    this.flush();
+  };
 
   flush(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    if (this.gapTimer) {
+      clearTimeout(this.gapTimer);
+      this.gapTimer = undefined;
+    }
     const items = this.items;
     if (items.length === 0) return;
     this.items = [];
+    this.lastSignAt = performance.now();
     const levels = merkleLevels(items.map((i) => i.leaf));
     const root = levels[levels.length - 1][0];
     const ts = this.now();

@@ -13,13 +13,13 @@ import type { Keypair } from '../shared/keys/interface';
 import { nullLogger, type Logger } from '../shared/logger';
 import type { ModelRunner } from '../shared/model/interface';
 import { Close, closeName, Status, statusName, type CloseCode, type StatusName } from '../shared/protocol/codes';
-import { decodeMessage, defaultCodecLimits, encodeMessageUnsafe, type CodecLimits } from '../shared/protocol/codec';
+import { decodeBatch, decodeMessage, defaultCodecLimits, encodeBatchUnsafe, encodeMessageUnsafe, type CodecLimits } from '../shared/protocol/codec';
 import { BadMessageError, ProtocolError } from '../shared/protocol/errors';
 import { ServerHandshake } from '../shared/protocol/handshake';
 import { leafHash, requestDigest, responseDigest, ZERO_DIGEST } from '../shared/protocol/proof';
-import { PROTOCOL_VERSION, type Session } from '../shared/protocol/session';
+import { FRAME_KIND, PROTOCOL_VERSION, type Session } from '../shared/protocol/session';
 import { sendCorked } from '../shared/protocol/cork';
-import type { Body, Meta, ProofMessage, RequestMessage, ResponseMessage, WireError } from '../shared/protocol/types';
+import type { Body, Message, Meta, ProofMessage, RequestMessage, ResponseMessage, WireError } from '../shared/protocol/types';
 import { nullMinerMetrics, type ForwardResult, type Handler, type MinerMetrics, type Policy } from './interface';
 import { defaultAxonOptions, type AxonOptions } from './options';
 import { BoundedPriorityQueue, RateLimiter } from './policy';
@@ -51,6 +51,11 @@ class Conn {
   helloSeen = false;
   lastActivity: number;
   closingAt?: number;
+  /** the client sent a batch frame: answers leave in batch frames too */
+  batchOk = false;
+  /** messages waiting for the end of the turn (batchOk only) and their approximate size */
+  out: Message[] = [];
+  outBytes = 0;
   readonly pending = new Map<number, Job>();
   readonly hs: ServerHandshake;
   constructor(
@@ -81,6 +86,18 @@ const INPUT_ERROR_CODES = new Set([
   'MODEL_INPUT_TOO_LARGE',
   'MODEL_NAN',
 ]);
+
+/** a batch frame is cut at this many messages or (approximate) plaintext bytes */
+const MAX_FRAME_MESSAGES = 512;
+const MAX_FRAME_BYTES = 1 << 20;
+
+function approxSize(m: Message): number {
+  let n = 64;
+  const body = m.t === 'response' || m.t === 'request' ? m.body : undefined;
+  if (body) for (const k in body.tensors) n += body.tensors[k].data.length + 32;
+  else if (m.t === 'proof') n += 100 + m.items.length * 48 + m.items.reduce((a, it) => a + it.path.length * 34, 0);
+  return n;
+}
 
 /** JSON-safe copy (bigint → string, drops functions/undefined); what gets sent and hashed. */
 function jsonSafe(x: unknown): Record<string, unknown> {
@@ -131,6 +148,9 @@ export class AxonServer {
   /** connections we already sent a close frame to (they no longer count against maxConnections) */
   private closingCount = 0;
   private idleWaiters: (() => void)[] = [];
+  /** connections with messages in their outbox, written at the end of the turn */
+  private outConns: Conn[] = [];
+  private outImmediate?: NodeJS.Immediate;
   /** counters for tests and logs */
   readonly stats = { connections: 0, handshakes: 0, requests: 0, responses: 0, closes: {} as Record<string, number> };
 
@@ -141,7 +161,7 @@ export class AxonServer {
     this.limits = { ...defaultCodecLimits, maxTimeoutMs: this.options.maxTimeoutMs };
     this.queue = new BoundedPriorityQueue<Job>(this.options.maxQueue);
     this.rate = new RateLimiter(this.options.rateLimitPerSec, this.options.rateLimitBurst, this.options.maxTrackedHotkeys);
-    this.batcher = new ProofBatcher(this.c.keypair, { flushMs: this.options.proofFlushMs, batchMax: this.options.proofBatchMax });
+    this.batcher = new ProofBatcher(this.c.keypair, { flushMs: this.options.proofFlushMs, batchMax: this.options.proofBatchMax, minGapMs: this.options.proofMinGapMs });
   }
 
   get port(): number {
@@ -264,6 +284,7 @@ export class AxonServer {
 
   private closeConn(conn: Conn, code: CloseCode, reason: string): void {
     if (conn.closingAt !== undefined) return;
+    this.writeOut(conn); // answers and proofs of this turn go before the close frame
     conn.closingAt = Date.now();
     this.closingCount++;
     try {
@@ -302,7 +323,7 @@ export class AxonServer {
         return;
       }
       const pt = conn.session.open(buf);
-      this.onPlaintext(conn, pt);
+      this.onPlaintext(conn, pt, conn.session.lastKind);
     } catch (err) {
       if (err instanceof ProtocolError) {
         if (!conn.session) this.c.metrics.handshake(closeName(err.close) ?? 'error');
@@ -345,31 +366,86 @@ export class AxonServer {
       outputs: [...(h.outputs ?? runner?.outputs ?? [])],
       limits: { maxPayload: this.options.maxPayload, maxInFlightPerConnection: this.options.maxInFlightPerConnection, maxTimeoutMs: this.options.maxTimeoutMs },
       meta: { hotkey: this.c.keypair.address },
+      batchFrames: true,
     });
   }
 
-  private send(conn: Conn, msg: Parameters<typeof encodeMessageUnsafe>[0]): boolean {
+  private send(conn: Conn, msg: Message): boolean {
     if (!conn.session || conn.ws.readyState !== WebSocket.OPEN || conn.closingAt !== undefined) return false;
-    sendCorked(conn.ws, conn.session.seal(encodeMessageUnsafe(msg)));
+    if (!conn.batchOk) {
+      sendCorked(conn.ws, conn.session.seal(encodeMessageUnsafe(msg)));
+      return true;
+    }
+    // batch-capable client: every message of this turn leaves in one batch frame (one AEAD, one ws frame)
+    if (conn.out.length === 0) {
+      this.outConns.push(conn);
+      if (!this.outImmediate) this.outImmediate = setImmediate(this.flushOut);
+    }
+    conn.out.push(msg);
+    conn.outBytes += approxSize(msg);
+    if (conn.out.length >= MAX_FRAME_MESSAGES || conn.outBytes >= MAX_FRAME_BYTES) this.writeOut(conn);
     return true;
+  }
+
+  private readonly flushOut = (): void => {
+    this.outImmediate = undefined;
+    const conns = this.outConns;
+    this.outConns = [];
+    for (const conn of conns) this.writeOut(conn);
+  };
+
+  private writeOut(conn: Conn): void {
+    const msgs = conn.out;
+    if (msgs.length === 0) return;
+    conn.out = [];
+    conn.outBytes = 0;
+    if (!conn.session || conn.ws.readyState !== WebSocket.OPEN) return;
+    try {
+      const frame = msgs.length === 1 ? conn.session.seal(encodeMessageUnsafe(msgs[0])) : conn.session.seal(encodeBatchUnsafe(msgs), FRAME_KIND.batch);
+      conn.ws.send(frame, { binary: true });
+    } catch (err) {
+      this.log.error('cannot send', { conn: conn.n, err: errorMessage(err) });
+      this.closeConn(conn, Close.protocol_error, 'internal error');
+    }
   }
 
   private sendProof(conn: Conn, m: ProofMessage): void {
     this.send(conn, m);
   }
 
-  private onPlaintext(conn: Conn, pt: Buffer): void {
+  private onPlaintext(conn: Conn, pt: Buffer, kind: number): void {
+    if (kind === FRAME_KIND.batch) {
+      conn.batchOk = true;
+      let entries;
+      try {
+        entries = decodeBatch(pt, this.limits);
+      } catch (err) {
+        if (err instanceof BadMessageError) return this.badMessage(conn, err);
+        throw err;
+      }
+      for (const e of entries) {
+        if (conn.closingAt !== undefined) return;
+        if (e instanceof BadMessageError) this.badMessage(conn, e);
+        else this.onDecoded(conn, e);
+      }
+      return;
+    }
     let msg;
     try {
       msg = decodeMessage(pt, this.limits);
     } catch (err) {
-      if (err instanceof BadMessageError) {
-        const id = typeof err.context.id === 'number' ? err.context.id : 0;
-        this.respondRaw(conn, id, ZERO_DIGEST, 'bad_request', undefined, { code: err.code, message: err.message, context: jsonSafe(err.context) }, Date.now());
-        return;
-      }
+      if (err instanceof BadMessageError) return this.badMessage(conn, err);
       throw err;
     }
+    this.onDecoded(conn, msg);
+  }
+
+  private badMessage(conn: Conn, err: BadMessageError): void {
+    const id = typeof err.context.id === 'number' ? err.context.id : 0;
+    this.respondRaw(conn, id, ZERO_DIGEST, 'bad_request', undefined, { code: err.code, message: err.message, context: jsonSafe(err.context) }, Date.now());
+  }
+
+  private onDecoded(conn: Conn, msg: Message): void {
     switch (msg.t) {
       case 'request':
         this.onRequest(conn, msg);
@@ -510,12 +586,12 @@ export class AxonServer {
     if (body) msg.body = body;
     if (error) msg.error = error;
     this.c.metrics.request(status, (Date.now() - received) / 1000);
+    // prove this turn's answers at its end; scheduled before the send, so the proof joins the answers' write
+    this.batcher.flushSoon();
     if (!this.send(conn, msg)) return;
     this.stats.responses++;
     const session = conn.session as Session;
     this.batcher.add(conn, id, leafHash(session.id, session.remotePublicKey, responseDigest(reqDigest, msg)));
-    // answers given without running a job (errors, refusals) while idle: prove them after this tick's I/O
-    if (this.running === 0 && this.queue.size === 0) this.batcher.flushSoon();
   }
 }
 

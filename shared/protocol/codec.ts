@@ -76,7 +76,9 @@ function toWire(msg: Message): Record<string, unknown> {
       return o;
     }
     case 'welcome':
-      return { t: MSG.welcome, v: msg.version, s: msg.synapses, in: msg.inputs, out: msg.outputs, lim: msg.limits, m: msg.meta };
+      return msg.batchFrames
+        ? { t: MSG.welcome, v: msg.version, s: msg.synapses, in: msg.inputs, out: msg.outputs, lim: msg.limits, m: msg.meta, bf: 1 }
+        : { t: MSG.welcome, v: msg.version, s: msg.synapses, in: msg.inputs, out: msg.outputs, lim: msg.limits, m: msg.meta };
     case 'proof':
       return { t: MSG.proof, r: msg.root, n: msg.count, ts: msg.ts, g: msg.signature, p: msg.items.map((it) => [it.id, it.index, it.path]) };
     case 'cancel':
@@ -90,14 +92,58 @@ function tensorsToWire(t: Record<string, TensorData>): Record<string, unknown> {
   return o;
 }
 
-/** Decodes and validates a message. Throws BadMessageError (with `id` when readable). */
-export function decodeMessage(bytes: Uint8Array, limits: CodecLimits = defaultCodecLimits): Message {
-  let raw: unknown;
+/** Largest number of messages in one batch frame. */
+export const MAX_BATCH_MESSAGES = 1024;
+
+/**
+ * msgpack bytes of a batch frame's plaintext: an array of messages (each the same map a single
+ * data frame carries). Aliases msgpackr's scratch buffer like encodeMessageUnsafe.
+ */
+export function encodeBatchUnsafe(msgs: readonly Message[]): Buffer {
+  const wire = new Array<Record<string, unknown>>(msgs.length);
+  for (let i = 0; i < msgs.length; i++) wire[i] = toWire(msgs[i]);
+  return packr.pack(wire);
+}
+
+/** One entry of a decoded batch: the message, or the BadMessageError that entry alone raised. */
+export type BatchEntry = Message | BadMessageError;
+
+/**
+ * Decodes a batch frame's plaintext. Throws BadMessageError when the plaintext is not an array of
+ * 1..MAX_BATCH_MESSAGES entries; a malformed entry does not spoil the others (it comes back as
+ * its BadMessageError, with the entry's id when readable).
+ */
+export function decodeBatch(bytes: Uint8Array, limits: CodecLimits = defaultCodecLimits): BatchEntry[] {
+  const raw = unpack(bytes);
+  if (!Array.isArray(raw) || raw.length < 1 || raw.length > MAX_BATCH_MESSAGES) {
+    throw new BadMessageError(`a batch frame carries an array of 1..${MAX_BATCH_MESSAGES} messages`, { field: 'batch' });
+  }
+  const out = new Array<BatchEntry>(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    try {
+      out[i] = decodeWire(raw[i], limits);
+    } catch (err) {
+      if (!(err instanceof BadMessageError)) throw err;
+      out[i] = err;
+    }
+  }
+  return out;
+}
+
+function unpack(bytes: Uint8Array): unknown {
   try {
-    raw = unpackr.unpack(bytes);
+    return unpackr.unpack(bytes);
   } catch (err) {
     throw new BadMessageError('message is not valid msgpack', { reason: err instanceof Error ? err.message.slice(0, 80) : 'decode' });
   }
+}
+
+/** Decodes and validates a message. Throws BadMessageError (with `id` when readable). */
+export function decodeMessage(bytes: Uint8Array, limits: CodecLimits = defaultCodecLimits): Message {
+  return decodeWire(unpack(bytes), limits);
+}
+
+function decodeWire(raw: unknown, limits: CodecLimits): Message {
   if (!isPlainObject(raw)) throw new BadMessageError('message is not a map');
   const id = isUint(raw.i) ? raw.i : undefined;
   const ctx = id === undefined ? {} : { id };
@@ -154,7 +200,7 @@ function decodeWelcome(raw: Record<string, unknown>): WelcomeMessage {
     throw new BadMessageError('bad welcome');
   }
   if (!isUint(lim.maxPayload) || !isUint(lim.maxInFlightPerConnection) || !isUint(lim.maxTimeoutMs)) throw new BadMessageError('bad welcome limits');
-  return {
+  const w: WelcomeMessage = {
     t: 'welcome',
     version: raw.v,
     synapses: raw.s as string[],
@@ -163,6 +209,8 @@ function decodeWelcome(raw: Record<string, unknown>): WelcomeMessage {
     limits: { maxPayload: lim.maxPayload, maxInFlightPerConnection: lim.maxInFlightPerConnection, maxTimeoutMs: lim.maxTimeoutMs },
     meta: isPlainObject(raw.m) ? raw.m : {},
   };
+  if (raw.bf === 1) w.batchFrames = true;
+  return w;
 }
 
 function decodeSpecs(x: unknown): TensorSpec[] {

@@ -57,7 +57,7 @@ function parse(bytes: Uint8Array, kind: number): Record<string, unknown> {
   if (bytes.length < 3) throw new ProtocolError(Close.protocol_error, 'handshake frame too short', { bytes: bytes.length });
   if (bytes.length > MAX_HANDSHAKE_FRAME) throw new ProtocolError(Close.protocol_error, 'handshake frame too long', { bytes: bytes.length });
   if (bytes[0] !== PROTOCOL_VERSION) throw new ProtocolError(Close.unsupported_version, 'unsupported protocol version', { version: bytes[0] });
-  if (bytes[1] === FRAME_KIND.data) throw new ProtocolError(Close.handshake_required, 'data frame before the handshake completed');
+  if (bytes[1] === FRAME_KIND.data || bytes[1] === FRAME_KIND.batch) throw new ProtocolError(Close.handshake_required, 'data frame before the handshake completed');
   if (bytes[1] !== kind) throw new ProtocolError(Close.protocol_error, 'unexpected handshake frame kind', { kind: bytes[1], expected: kind });
   let raw: unknown;
   try {

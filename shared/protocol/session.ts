@@ -4,14 +4,16 @@
  * number that is both the GCM nonce and part of the authenticated header. The receiver keeps
  * one counter per direction (O(1) state): a frame must carry exactly the next number.
  *
- * Frame: [version u8][kind=0x10 u8][seq u64 BE][ciphertext][tag 16]
+ * Frame: [version u8][kind u8][seq u64 BE][ciphertext][tag 16], kind 0x10 (one message) or 0x11
+ * (a batch: an array of messages under one AEAD). Both kinds share the sequence counter; the
+ * kind byte is in the authenticated header.
  */
 import { createCipheriv, createDecipheriv, type KeyObject } from 'node:crypto';
 import { Close } from './codes';
 import { ProtocolError } from './errors';
 
 export const PROTOCOL_VERSION = 1;
-export const FRAME_KIND = { clientHello: 0x01, serverHello: 0x02, clientAuth: 0x03, data: 0x10 } as const;
+export const FRAME_KIND = { clientHello: 0x01, serverHello: 0x02, clientAuth: 0x03, data: 0x10, batch: 0x11 } as const;
 export const DATA_HEADER_LEN = 10;
 export const TAG_LEN = 16;
 export const DATA_OVERHEAD = DATA_HEADER_LEN + TAG_LEN;
@@ -35,6 +37,8 @@ export class Session {
   private readonly keys: SessionKeys;
   private sendSeq = 0;
   private recvSeq = 0;
+  /** kind byte of the frame last returned by open() (FRAME_KIND.data or FRAME_KIND.batch) */
+  lastKind: number = FRAME_KIND.data;
 
   constructor(init: { id: Uint8Array; keys: SessionKeys; localPublicKey: Uint8Array; remotePublicKey: Uint8Array; localHotkey: string; remoteHotkey: string }) {
     this.id = init.id;
@@ -53,13 +57,13 @@ export class Session {
     return this.recvSeq;
   }
 
-  /** Encrypts one plaintext into a data frame with the next send sequence number. */
-  seal(plaintext: Uint8Array): Buffer {
+  /** Encrypts one plaintext into a data frame (kind data, or batch) with the next send sequence number. */
+  seal(plaintext: Uint8Array, kind: number = FRAME_KIND.data): Buffer {
     if (this.sendSeq >= MAX_SEQ) throw new ProtocolError(Close.protocol_error, 'send sequence exhausted');
     const seq = this.sendSeq++;
     const out = Buffer.allocUnsafe(DATA_HEADER_LEN + plaintext.length + TAG_LEN);
     out[0] = PROTOCOL_VERSION;
-    out[1] = FRAME_KIND.data;
+    out[1] = kind === FRAME_KIND.batch ? FRAME_KIND.batch : FRAME_KIND.data;
     writeSeq(out, 2, seq);
     const header = out.subarray(0, DATA_HEADER_LEN);
     const c = createCipheriv('aes-256-gcm', this.keys.send, nonce(this.keys.sendPrefix, seq), { authTagLength: TAG_LEN });
@@ -81,7 +85,8 @@ export class Session {
     const buf = Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
     if (buf.length < DATA_OVERHEAD) throw new ProtocolError(Close.protocol_error, 'frame too short', { bytes: buf.length });
     if (buf[0] !== PROTOCOL_VERSION) throw new ProtocolError(Close.unsupported_version, 'unsupported protocol version', { version: buf[0] });
-    if (buf[1] !== FRAME_KIND.data) throw new ProtocolError(Close.protocol_error, 'expected a data frame', { kind: buf[1] });
+    const kind = buf[1];
+    if (kind !== FRAME_KIND.data && kind !== FRAME_KIND.batch) throw new ProtocolError(Close.protocol_error, 'expected a data frame', { kind });
     const hi = buf.readUInt32BE(2);
     if (hi > 0x1fffff) throw new ProtocolError(Close.auth_failed, 'sequence number out of range');
     const seq = hi * 0x100000000 + buf.readUInt32BE(6);
@@ -100,6 +105,7 @@ export class Session {
     if (seq < this.recvSeq) throw new ProtocolError(Close.replayed, 'replayed frame', { seq, expected: this.recvSeq });
     if (seq > this.recvSeq) throw new ProtocolError(Close.out_of_order, 'frame out of order', { seq, expected: this.recvSeq });
     this.recvSeq++;
+    this.lastKind = kind;
     return pt;
   }
 }

@@ -45,6 +45,8 @@ export interface WelcomeMessage {
   outputs: TensorSpec[];
   limits: { maxPayload: number; maxInFlightPerConnection: number; maxTimeoutMs: number };
   meta: Meta;
+  /** wire `bf: 1`: the miner accepts batch frames (kind 0x11) and answers a client that sends them with batch frames */
+  batchFrames?: boolean;
 }
 
 /** The miner's signature over a Merkle root of response leaves, with this connection's paths (proof.ts). */

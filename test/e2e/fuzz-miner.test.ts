@@ -6,7 +6,9 @@
  * Categories: random bytes, truncated frames, wrong msgpack types, absurd shapes, byte-length
  * mismatches, model-invalid tensors, unknown synapses, bad deadlines, oversized payloads,
  * replays, reorders, tampered and reflected frames, wrong hotkeys, stale handshakes, data
- * frames before the handshake, text frames.
+ * frames before the handshake, text frames, batch frames (kind 0x11) that are not an array of
+ * messages or carry junk entries (each junk entry answered 400 on its own), batch frames before
+ * the handshake.
  */
 import { randomBytes } from 'node:crypto';
 import { connect as tcpConnect } from 'node:net';
@@ -19,6 +21,7 @@ import { generateInputs } from '../../shared/model';
 import {
   Close,
   ClientHandshake,
+  decodeBatch,
   decodeMessage,
   encodeMessage,
   FRAME_KIND,
@@ -43,6 +46,8 @@ const sc = (n: number) => Math.max(1, Math.round(n * SCALE));
 const progress = (s: string) => { if (process.env.FUZZ_VERBOSE) process.stderr.write(`${new Date().toISOString()} ${s}\n`); };
 
 class Raw {
+  /** messages of a batch frame not yet returned by msg() */
+  private batched: Message[] = [];
   readonly ws: WebSocket;
   session?: Session;
   private inbox: Buffer[] = [];
@@ -112,10 +117,18 @@ class Raw {
   /** next decoded message, skipping proof batches */
   async msg(): Promise<Message | null> {
     for (;;) {
+      const queued = this.batched.shift();
+      if (queued) return queued;
       const b = await this.next();
       if (!b) return null;
-      const m = decodeMessage((this.session as Session).open(b));
-      if (m.t !== 'proof') return m;
+      const session = this.session as Session;
+      const pt = session.open(b);
+      if (session.lastKind === FRAME_KIND.batch) {
+        for (const e of decodeBatch(pt)) if ((e as Message).t !== 'proof') this.batched.push(e as Message);
+      } else {
+        const m = decodeMessage(pt);
+        if (m.t !== 'proof') return m;
+      }
     }
   }
 
@@ -336,6 +349,36 @@ it('survives >10,000 malformed frames while serving a good client', async () => 
   await inSession('model-invalid tensors', sc(1000), (i) => encodeMessage({ t: 'request', id: i, synapse: 'infer', timeoutMs: 5000, body: { tensors: modelInvalid(i), meta: {} } }), Status.invalid_input);
   await inSession('unknown synapse', sc(400), (i) => encodeMessage({ t: 'request', id: i, synapse: `nope${i % 7}`, timeoutMs: 5000, body: { tensors: generateInputs(1, 1), meta: {} } }), Status.unknown_synapse, 'unknown_synapse');
   await inSession('bad deadlines', sc(400), (i) => packr.pack({ t: 1, i, s: 'infer', d: [0, -5, 1e12, 'x', null][i % 5], x: {} }), Status.bad_request, 'protocol.bad_message');
+  // batch frames (kind 0x11): a plaintext that is not an array of 1..1024 messages is one 400;
+  // each junk entry of an array is answered 400 on its own, the connection stays open
+  async function inBatch(name: string, n: number, make: (i: number) => { pt: Uint8Array; answers: number }): Promise<void> {
+    progress(name);
+    const per = Math.ceil(n / sessions.length);
+    await Promise.all(sessions.map(async (r, si) => {
+      const session = r.session as Session;
+      for (let j = 0; j < per; j++) {
+        const { pt, answers } = make(si * per + j + 1);
+        r.send(session.seal(pt, FRAME_KIND.batch));
+        for (let k = 0; k < answers; k++) {
+          const m = await r.msg();
+          if (m?.t !== 'response') throw new Error(`${name}: connection closed`);
+          expect(m.status).toBe(Status.bad_request);
+          expect(m.error?.code).toBe('protocol.bad_message');
+        }
+        count(name);
+      }
+    }));
+  }
+  await inBatch('batch frame not an array of messages', sc(300), (i) => ({
+    pt: [() => randomBytes(1 + (i % 200)), () => packr.pack([]), () => packr.pack({ batch: randomJunkValue(i) }), () => packr.pack(new Array(1025).fill({ t: 5, i: 1 }))][i % 4](),
+    answers: 1,
+  }));
+  await inBatch('batch frame with junk entries', sc(300), (i) => {
+    const k = 1 + (i % 8);
+    const entries = Array.from({ length: k }, (_, j) => [randomJunkValue(i * 8 + j), absurdRequest(i * 8 + j), mismatchRequest(i * 8 + j)][j % 3]);
+    // junk values that happen to be arrays/maps still decode to a bad message; never a valid request
+    return { pt: packr.pack(entries), answers: k };
+  });
   for (const r of sessions) expect(r.isClosed).toBe(false);
   for (const r of sessions) r.close();
 
@@ -350,6 +393,7 @@ it('survives >10,000 malformed frames while serving a good client', async () => 
     r.send(hsFrame(FRAME_KIND.clientHello, helloBody(attacker, over)));
   }, [Close.handshake_failed]);
   await connectionAttacks('data frame before handshake', sc(200), 16, async (r) => r.send(Buffer.concat([Buffer.from([1, FRAME_KIND.data]), randomBytes(40)])), [Close.handshake_required]);
+  await connectionAttacks('batch frame before handshake', sc(100), 16, async (r) => r.send(Buffer.concat([Buffer.from([1, FRAME_KIND.batch]), randomBytes(40)])), [Close.handshake_required]);
   await connectionAttacks('auth before hello', sc(100), 16, async (r) => r.send(hsFrame(FRAME_KIND.clientAuth, { g: randomBytes(64) })), [Close.protocol_error]);
   await connectionAttacks('text frame', sc(100), 16, async (r) => r.send('hello', false), [Close.protocol_error]);
   await connectionAttacks('unsupported version', sc(100), 16, async (r) => r.send(Buffer.concat([Buffer.from([2, 1]), randomBytes(60)])), [Close.unsupported_version]);

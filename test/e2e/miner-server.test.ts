@@ -9,7 +9,7 @@ import { WebSocket, type RawData } from 'ws';
 import { devKeypair, keysReady } from '../../shared/keys';
 import type { Keypair } from '../../shared/keys/interface';
 import { FakeModelRunner, generateInputs } from '../../shared/model';
-import { ClientHandshake, Close, decodeMessage, encodeMessage, FRAME_KIND, protocolReady, Status } from '../../shared/protocol';
+import { ClientHandshake, Close, decodeBatch, decodeMessage, encodeBatchUnsafe, encodeMessage, FRAME_KIND, protocolReady, Status, type Message } from '../../shared/protocol';
 import { AllowAllPolicy, AxonServer, modelHandler, type AxonOptions, type Handler, type Policy, type PolicyDecision } from '../../miner';
 import { ClientPool } from '../../validator/client';
 
@@ -230,6 +230,39 @@ describe('admission', () => {
     expect(m.error?.code).toBe('deadline_expired');
     expect(aborted).toBe(true);
     a.ws.terminate();
+  });
+});
+
+describe('batch frames', () => {
+  it('a batch of requests (one malformed) is answered in batch frames: ok, ok, 400; proofs follow; pool clients use them', async () => {
+    const s = await server();
+    const a = await rawSocket(s.url);
+    const next = async () => {
+      while (a.frames.length === 0) await new Promise((r) => setTimeout(r, 5));
+      return a.frames.shift() as Buffer;
+    };
+    const hs = new ClientHandshake(alice());
+    a.ws.send(hs.hello());
+    const { auth, session } = hs.onServerHello(await next());
+    a.ws.send(auth);
+    const welcome = decodeMessage(session.open(await next()));
+    expect(welcome).toMatchObject({ t: 'welcome', batchFrames: true });
+    const body = { tensors: generateInputs(1, 1), meta: {} };
+    const bad = { t: 'request' as const, id: 3, synapse: 'infer', timeoutMs: 5000, body: { tensors: { x: { dtype: 'float32' as const, shape: [1, 2], data: new Uint8Array(3) } }, meta: {} } };
+    a.ws.send(session.seal(encodeBatchUnsafe([{ t: 'request', id: 1, synapse: 'infer', timeoutMs: 5000, body }, { t: 'request', id: 2, synapse: 'infer', timeoutMs: 5000, body }, bad]), FRAME_KIND.batch));
+    const got: Message[] = [];
+    while (got.filter((m) => m.t === 'response').length < 3 || got.filter((m) => m.t === 'proof').reduce((n, m) => n + (m.t === 'proof' ? m.items.length : 0), 0) < 3) {
+      const pt = session.open(await next());
+      if (session.lastKind === FRAME_KIND.batch) for (const e of decodeBatch(pt)) got.push(e as Message);
+      else got.push(decodeMessage(pt));
+    }
+    const status = Object.fromEntries(got.flatMap((m) => (m.t === 'response' ? [[m.id, m.status]] : [])));
+    expect(status).toEqual({ 1: Status.ok, 2: Status.ok, 3: Status.bad_request });
+    a.ws.terminate();
+
+    const p = pool();
+    const rs = await Promise.all(Array.from({ length: 20 }, () => p.request({ endpoint: s.url }, req())));
+    expect(rs.every((r) => r.status === 'ok' && r.proof !== null)).toBe(true);
   });
 });
 

@@ -10,9 +10,12 @@ import {
   BadMessageError,
   ClientHandshake,
   Close,
+  decodeBatch,
   decodeMessage,
+  encodeBatchUnsafe,
   encodeMessage,
   FRAME_KIND,
+  MAX_BATCH_MESSAGES,
   hex,
   leafHash,
   merkleLevels,
@@ -285,6 +288,70 @@ describe('frames (AEAD + sequence numbers)', () => {
     expect(closeOf(() => server.open(Buffer.alloc(5)))).toBe(Close.protocol_error);
     expect(closeOf(() => server.open(Buffer.concat([Buffer.from([1, 2]), Buffer.alloc(30)])))).toBe(Close.protocol_error);
     expect(closeOf(() => server.open(Buffer.concat([Buffer.from([7, 16]), Buffer.alloc(30)])))).toBe(Close.unsupported_version);
+  });
+});
+
+describe('batch frames (kind 0x11: many messages under one AEAD)', () => {
+  const body = { tensors: { x: tensorFrom('float32', [1, 2], new Float32Array([1, 2])) }, meta: { k: 1 } };
+  const batch = () => [
+    { t: 'request' as const, id: 1, synapse: 'infer', timeoutMs: 500, body },
+    { t: 'cancel' as const, id: 1 },
+    { t: 'request' as const, id: 2, synapse: 'infer', timeoutMs: 600, body },
+  ];
+
+  it('round-trips through seal/open; the receiver learns the kind', () => {
+    const { client, server } = pair();
+    const f = client.seal(encodeBatchUnsafe(batch()), FRAME_KIND.batch);
+    expect(f[1]).toBe(FRAME_KIND.batch);
+    const pt = server.open(f);
+    expect(server.lastKind).toBe(FRAME_KIND.batch);
+    expect(decodeBatch(pt)).toEqual(batch());
+    server.open(client.seal(encodeMessage({ t: 'cancel', id: 7 })));
+    expect(server.lastKind).toBe(FRAME_KIND.data);
+  });
+
+  it('the kind byte is authenticated; single and batch frames share one sequence', () => {
+    for (const [from, to] of [[FRAME_KIND.batch, FRAME_KIND.data], [FRAME_KIND.data, FRAME_KIND.batch]]) {
+      const { client, server } = pair();
+      const f = client.seal(encodeBatchUnsafe(batch()), from);
+      f[1] = to;
+      expect(closeOf(() => server.open(f))).toBe(Close.auth_failed);
+    }
+    const { client, server } = pair();
+    const a = client.seal(encodeMessage({ t: 'cancel', id: 1 }));
+    const b = client.seal(encodeBatchUnsafe(batch()), FRAME_KIND.batch);
+    const c = client.seal(encodeMessage({ t: 'cancel', id: 2 }));
+    expect(closeOf(() => server.open(b))).toBe(Close.out_of_order);
+    server.open(a);
+    server.open(b);
+    expect(closeOf(() => server.open(b))).toBe(Close.replayed);
+    expect(decodeMessage(server.open(c))).toEqual({ t: 'cancel', id: 2 });
+  });
+
+  it('a batch frame before the handshake is refused (handshake_required)', () => {
+    const s = new ServerHandshake(miner);
+    expect(closeOf(() => s.onClientHello(Buffer.concat([Buffer.from([1, FRAME_KIND.batch]), Buffer.alloc(40)])))).toBe(Close.handshake_required);
+  });
+
+  it('a malformed entry spoils only itself; a malformed batch is one BadMessageError', () => {
+    const packr = new Packr({ useRecords: false });
+    const good = { t: 1, i: 4, s: 'infer', d: 100, x: { x: ['float32', [1], Buffer.alloc(4)] }, m: {} };
+    const entries = decodeBatch(packr.pack([good, { t: 1, i: 5, s: 'bad synapse!', d: 100, x: {} }, 'junk', { t: 5, i: 6 }]));
+    expect(entries).toHaveLength(4);
+    expect(entries[0]).toMatchObject({ t: 'request', id: 4 });
+    expect(entries[1]).toBeInstanceOf(BadMessageError);
+    expect((entries[1] as BadMessageError).context).toMatchObject({ id: 5, field: 's' });
+    expect(entries[2]).toBeInstanceOf(BadMessageError);
+    expect(entries[3]).toEqual({ t: 'cancel', id: 6 });
+    for (const bad of [packr.pack({ t: 5, i: 1 }), packr.pack([]), packr.pack(new Array(MAX_BATCH_MESSAGES + 1).fill({ t: 5, i: 1 })), Buffer.from([0xc1])]) {
+      expect(() => decodeBatch(bad)).toThrow(BadMessageError);
+    }
+  });
+
+  it('the welcome advertises batch frames (bf: 1) only when set', () => {
+    const w = { t: 'welcome' as const, version: 1, synapses: [], inputs: [], outputs: [], limits: { maxPayload: 1, maxInFlightPerConnection: 2, maxTimeoutMs: 3 }, meta: {} };
+    expect(decodeMessage(encodeMessage(w))).toEqual(w);
+    expect(decodeMessage(encodeMessage({ ...w, batchFrames: true }))).toEqual({ ...w, batchFrames: true });
   });
 });
 

@@ -9,11 +9,11 @@ import type { Keypair } from '../../shared/keys/interface';
 import { decodeAddress } from '@polkadot/util-crypto';
 import { sigVerify } from '../../shared/protocol/sr25519';
 import { Close, closeName, statusName } from '../../shared/protocol/codes';
-import { decodeMessage, encodeMessageUnsafe } from '../../shared/protocol/codec';
+import { decodeBatch, decodeMessage, encodeBatchUnsafe, encodeMessageUnsafe } from '../../shared/protocol/codec';
 import { ProtocolError } from '../../shared/protocol/errors';
 import { ClientHandshake } from '../../shared/protocol/handshake';
 import { hex, leafHash, proofSigMessage, requestDigest, responseDigest, rootFromPath, type ResponseProof } from '../../shared/protocol/proof';
-import type { Session } from '../../shared/protocol/session';
+import { FRAME_KIND, type Session } from '../../shared/protocol/session';
 import { sendCorked } from '../../shared/protocol/cork';
 import type { Message, ProofMessage, ResponseMessage, WelcomeMessage } from '../../shared/protocol/types';
 import type { QueryRequest, QueryResult, Target } from './interface';
@@ -57,6 +57,12 @@ export class MinerConnection {
   lastUsed = Date.now();
   /** proof batches verified so far */
   proofSignaturesVerified = 0;
+  /** frames sent (a batch frame counts once) */
+  framesSent = 0;
+  /** messages waiting for the end of the turn (miners that accept batch frames) */
+  private out: Message[] = [];
+  private outBytes = 0;
+  private outImmediate?: NodeJS.Immediate;
 
   constructor(target: Target, keypair: Keypair, opts: Partial<ClientOptions> = {}) {
     this.target = target;
@@ -157,7 +163,16 @@ export class MinerConnection {
             this.session = session;
             return;
           }
-          const msg = decodeMessage(this.session.open(buf));
+          const pt = this.session.open(buf);
+          if (this.session.lastKind === FRAME_KIND.batch) {
+            if (!this.welcome) throw new ProtocolError(Close.protocol_error, 'expected the welcome message');
+            for (const e of decodeBatch(pt)) {
+              if (e instanceof Error) throw e;
+              this.onMessage(e);
+            }
+            return;
+          }
+          const msg = decodeMessage(pt);
           if (!this.welcome) {
             if (msg.t !== 'welcome') throw new ProtocolError(Close.protocol_error, 'expected the welcome message');
             this.welcome = msg;
@@ -202,11 +217,46 @@ export class MinerConnection {
       }
       this.pending.set(id, p);
       try {
-        sendCorked(this.ws as WebSocket, (this.session as Session).seal(encodeMessageUnsafe({ t: 'request', id, synapse: req.synapse, timeoutMs: Math.ceil(remaining), body })));
+        this.send({ t: 'request', id, synapse: req.synapse, timeoutMs: Math.ceil(remaining), body });
       } catch (err) {
         this.settle(p, { ...base, status: 'error', code: null, latencyMs: now() - t0, error: { code: 'send_failed', message: errorMessage(err), context: {} } });
       }
     });
+  }
+
+  /**
+   * Sends one message. To a miner that accepts batch frames, every message of this turn leaves
+   * in one batch frame at the end of the turn (one AEAD, one WebSocket frame); otherwise one
+   * data frame per message, corked.
+   */
+  private send(msg: Message): void {
+    if (!this.welcome?.batchFrames) {
+      this.framesSent++;
+      sendCorked(this.ws as WebSocket, (this.session as Session).seal(encodeMessageUnsafe(msg)));
+      return;
+    }
+    if (this.out.length === 0 && !this.outImmediate) this.outImmediate = setImmediate(this.flushOut);
+    this.out.push(msg);
+    this.outBytes += 64;
+    if (msg.t === 'request') for (const k in msg.body.tensors) this.outBytes += msg.body.tensors[k].data.length + 32;
+    if (this.out.length >= 512 || this.outBytes >= 1 << 20) this.writeOut();
+  }
+
+  private readonly flushOut = (): void => {
+    this.outImmediate = undefined;
+    this.writeOut();
+  };
+
+  private writeOut(): void {
+    const msgs = this.out;
+    if (msgs.length === 0) return;
+    this.out = [];
+    this.outBytes = 0;
+    const ws = this.ws;
+    const session = this.session;
+    if (!ws || !session || ws.readyState !== WebSocket.OPEN) return; // the close settles the pending requests
+    this.framesSent++;
+    ws.send(msgs.length === 1 ? session.seal(encodeMessageUnsafe(msgs[0])) : session.seal(encodeBatchUnsafe(msgs), FRAME_KIND.batch), { binary: true });
   }
 
   private giveUp(p: Pending, status: string, code: string, message: string): void {
@@ -215,7 +265,7 @@ export class MinerConnection {
     // tell the miner so it can drop queued work
     if (this.isOpen) {
       try {
-        (this.ws as WebSocket).send((this.session as Session).seal(encodeMessageUnsafe({ t: 'cancel', id: p.id })));
+        this.send({ t: 'cancel', id: p.id });
       } catch {
         /* closing */
       }
@@ -320,6 +370,11 @@ export class MinerConnection {
 
   private onClosed(): void {
     this.closed = true;
+    if (this.outImmediate) {
+      clearImmediate(this.outImmediate);
+      this.outImmediate = undefined;
+    }
+    this.out = [];
     const info = this.closeInfo ?? { code: Close.going_away, reason: 'closed' };
     for (const p of [...this.pending.values()]) {
       this.settle(p, {
@@ -343,6 +398,11 @@ export class MinerConnection {
   /** Closes the socket (pending requests end as status "error"). Resolves when the socket is gone. */
   close(): Promise<void> {
     const ws = this.ws;
+    if (this.outImmediate) {
+      clearImmediate(this.outImmediate);
+      this.outImmediate = undefined;
+    }
+    this.out = [];
     this.closed = true;
     if (!ws || ws.readyState === WebSocket.CLOSED) {
       this.onClosed();
