@@ -17,6 +17,7 @@ import { float32Tensor, toScoreTensors } from '../shared/scoring/tensor';
 import { scoresToWeights } from '../shared/weights';
 import { yumaEpoch } from '../shared/yuma';
 import type { EpochInput, EpochOutput, SparseRowU16 } from '../shared/yuma/types';
+import { mulberry32 } from '../shared/random';
 
 export interface SyntheticLogOptions {
   n: number;
@@ -51,17 +52,7 @@ export const defaultSyntheticLogOptions: SyntheticLogOptions = {
 
 export const SYNTHETIC_KINDS = ['honest', 'honest', 'noisy', 'quantised', 'slow', 'garbage'] as const;
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 export function syntheticHyperparameters(tempo: number): Hyperparameters {
   return {

@@ -3,17 +3,9 @@
  * mulberry32), so a logged seed says exactly who was asked. Pure.
  */
 
-/** mulberry32: a small, fast, seeded u32 PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../shared/random';
+
+export { mulberry32 };
 
 /**
  * `k` distinct candidates chosen by `seed` (all of them when k <= 0 or k >= candidates.length),

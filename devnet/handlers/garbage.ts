@@ -5,20 +5,12 @@
  */
 import type { ForwardContext, ForwardRequest, ForwardResult, Handler } from '../../miner/interface';
 import type { TensorData } from '../../shared/model/interface';
+import { mulberry32 } from '../../shared/random';
 
 export const GARBAGE_SEED_ENV = 'DEVNET_GARBAGE_SEED';
 
-/** mulberry32 */
-export function garbageRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** the garbage miner's seeded generator (mulberry32) */
+export const garbageRng: (seed: number) => () => number = mulberry32;
 
 let rand = garbageRng(Number(process.env[GARBAGE_SEED_ENV] ?? 1) || 1);
 
