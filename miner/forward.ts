@@ -6,17 +6,32 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SubnetError, errorMessage } from '../shared/errors';
+import { BatchingModelRunner } from '../shared/model/batching';
 import type { ModelRunner } from '../shared/model/interface';
+import { defaultValidationOptions, type ValidationOptions } from '../shared/model/options';
 import type { ForwardFn, Handler } from './interface';
 
 export const DEFAULT_SYNAPSE = 'infer';
 
-export function modelHandler(runner: ModelRunner, synapse: string = DEFAULT_SYNAPSE): Handler {
+/**
+ * The default handler: runs the model. Unless the runner already batches (`--batch`), requests
+ * that reach it in the same event-loop turn are merged into one run (a BatchingModelRunner with
+ * no wait: `maxWaitMs` 0 dispatches at the end of the turn), so a lone request is not delayed and
+ * a burst — e.g. one batch frame of requests — costs one session.run. `dynamicBatching: false`
+ * runs every request on its own.
+ */
+export function modelHandler(runner: ModelRunner, synapse: string = DEFAULT_SYNAPSE, opts: { dynamicBatching?: boolean } = {}): Handler {
+  let run = runner;
+  if (opts.dynamicBatching !== false && !(runner instanceof BatchingModelRunner)) {
+    // the same request limits as the wrapped runner; a merged batch never exceeds its maxBatch
+    const v = { ...defaultValidationOptions, ...(runner as { options?: Partial<ValidationOptions> }).options };
+    run = new BatchingModelRunner(runner, { maxBatch: v.maxBatch, nanPolicy: v.nanPolicy, maxInputBytes: v.maxInputBytes, maxBatchRows: Math.max(1, Math.min(64, v.maxBatch)), maxWaitMs: 0, closeInner: false });
+  }
   return {
     synapses: [synapse],
     inputs: runner.inputs,
     outputs: runner.outputs,
-    forward: async (req, ctx) => ({ tensors: await runner.run(req.tensors, { signal: ctx.signal }) }),
+    forward: async (req, ctx) => ({ tensors: await run.run(req.tensors, { signal: ctx.signal }) }),
   };
 }
 

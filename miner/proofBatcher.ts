@@ -93,10 +93,18 @@ export class ProofBatcher {
       clearTimeout(this.gapTimer);
       this.gapTimer = undefined;
     }
-    const items = this.items;
-    if (items.length === 0) return;
+    const pending = this.items;
+    if (pending.length === 0) return;
     this.items = [];
     this.lastSignAt = performance.now();
+    // each connection's leaves side by side: its paths then share inner nodes (the client checks them once)
+    const groups = new Map<ProofSink, Item[]>();
+    for (const it of pending) {
+      const g = groups.get(it.sink);
+      if (g) g.push(it);
+      else groups.set(it.sink, [it]);
+    }
+    const items = groups.size === 1 ? pending : ([] as Item[]).concat(...groups.values());
     const levels = merkleLevels(items.map((i) => i.leaf));
     const root = levels[levels.length - 1][0];
     const ts = this.now();

@@ -1,6 +1,7 @@
 /**
  * Dynamic micro-batching: concurrent requests are concatenated along dim 0 into one run of the
- * wrapped runner (up to `maxBatchRows` rows, waiting at most `maxWaitMs` for company) and the
+ * wrapped runner (up to `maxBatchRows` rows, waiting at most `maxWaitMs` for company — 0: only
+ * the requests of the same event-loop turn) and the
  * outputs are split back. Each request is validated on its own first, so one bad request never
  * fails a batch. Abort-aware: an aborted request leaves the queue at once, or, if its batch is
  * already running, gets its AbortError at once (its rows are computed and dropped).
@@ -44,6 +45,7 @@ export class BatchingModelRunner implements ModelRunner {
   private queuedRows = 0;
   private running = 0;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private closed = false;
   private readonly idleWaiters: (() => void)[] = [];
 
@@ -111,10 +113,15 @@ export class BatchingModelRunner implements ModelRunner {
     else item.resolve(value!);
   }
 
-  private schedule(): void {
+  /**
+   * maxWaitMs 0 = no timer: a batch takes every request that arrived in the current event-loop
+   * turn (dispatched from setImmediate), so concurrent requests share a run without adding a wait.
+   */
+  private schedule(turnEnd = false): void {
     if (this.queue.length === 0) return;
     const oldest = this.queue[0].enqueuedAt;
-    const due = this.queuedRows >= this.options.maxBatchRows || Date.now() - oldest >= this.options.maxWaitMs;
+    const wait = this.options.maxWaitMs;
+    const due = turnEnd || this.queuedRows >= this.options.maxBatchRows || (wait > 0 && Date.now() - oldest >= wait);
     if (due) {
       if (this.timer) {
         clearTimeout(this.timer);
@@ -122,10 +129,17 @@ export class BatchingModelRunner implements ModelRunner {
       }
       // what does not fit now is dispatched when a running batch finishes (it calls schedule())
       while (this.running < this.options.concurrency && this.queue.length > 0) this.dispatch();
+    } else if (wait === 0) {
+      if (!this.immediate) this.immediate = setImmediate(this.onTurnEnd);
     } else if (!this.timer) {
       this.armTimer();
     }
   }
+
+  private readonly onTurnEnd = (): void => {
+    this.immediate = undefined;
+    this.schedule(true);
+  };
 
   private armTimer(): void {
     const wait = Math.max(0, this.options.maxWaitMs - (Date.now() - this.queue[0].enqueuedAt));
@@ -190,6 +204,8 @@ export class BatchingModelRunner implements ModelRunner {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
     const q = this.queue;
     this.queue = [];
     this.queuedRows = 0;

@@ -12,7 +12,7 @@ import { Close, closeName, statusName } from '../../shared/protocol/codes';
 import { decodeBatch, decodeMessage, encodeBatchUnsafe, encodeMessageUnsafe } from '../../shared/protocol/codec';
 import { ProtocolError } from '../../shared/protocol/errors';
 import { ClientHandshake } from '../../shared/protocol/handshake';
-import { hex, leafHash, proofSigMessage, requestDigest, responseDigest, rootFromPath, type ResponseProof } from '../../shared/protocol/proof';
+import { hex, leafHash, proofSigMessage, requestDigest, responseDigest, rootFromPath, type NodeMemo, type ResponseProof } from '../../shared/protocol/proof';
 import { FRAME_KIND, type Session } from '../../shared/protocol/session';
 import { sendCorked } from '../../shared/protocol/cork';
 import type { Message, ProofMessage, ResponseMessage, WelcomeMessage } from '../../shared/protocol/types';
@@ -57,6 +57,7 @@ export class MinerConnection {
   lastUsed = Date.now();
   /** proof batches verified so far */
   proofSignaturesVerified = 0;
+  private sessionHex?: string;
   /** frames sent (a batch frame counts once) */
   framesSent = 0;
   /** messages waiting for the end of the turn (miners that accept batch frames) */
@@ -325,12 +326,13 @@ export class MinerConnection {
   private onProof(msg: ProofMessage): void {
     const session = this.session as Session;
     let sigOk: boolean | undefined;
+    const memo: NodeMemo = new Map();
     for (const it of msg.items) {
       const a = this.awaiting.get(it.id);
       if (!a) continue;
       this.awaiting.delete(it.id);
       clearTimeout(a.timer);
-      const root = rootFromPath(a.leaf, it.index, msg.count, it.path);
+      const root = rootFromPath(a.leaf, it.index, msg.count, it.path, memo);
       if (!root || !Buffer.from(root).equals(Buffer.from(msg.root))) {
         a.result.proofError = 'path_mismatch';
       } else {
@@ -346,7 +348,7 @@ export class MinerConnection {
             v: 1,
             miner: session.remoteHotkey,
             validator: session.localHotkey,
-            session: hex(session.id),
+            session: (this.sessionHex ??= hex(session.id)),
             requestDigest: hex(a.reqDigest),
             root: hex(msg.root),
             count: msg.count,
