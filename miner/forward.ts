@@ -31,7 +31,9 @@ export function modelHandler(runner: ModelRunner, synapse: string = DEFAULT_SYNA
     synapses: [synapse],
     inputs: runner.inputs,
     outputs: runner.outputs,
-    forward: async (req, ctx) => ({ tensors: await run.run(req.tensors, { signal: ctx.signal }) }),
+    // the turn-end batcher holds a request for one turn at most: no AbortSignal needed (the axon
+    // answers 408 at the deadline itself), which saves an AbortController per request
+    forward: run === runner ? async (req, ctx) => ({ tensors: await run.run(req.tensors, { signal: ctx.signal }) }) : async (req) => ({ tensors: await run.run(req.tensors) }),
   };
 }
 

@@ -41,7 +41,10 @@ interface Job {
   priority: number;
   received: number;
   deadline: number;
+  /** created only when the handler reads ctx.signal */
   ac?: AbortController;
+  /** handed to the handler (not waiting in the queue) */
+  started?: boolean;
   done: boolean;
 }
 
@@ -151,6 +154,10 @@ export class AxonServer {
   /** connections with messages in their outbox, written at the end of the turn */
   private outConns: Conn[] = [];
   private outImmediate?: NodeJS.Immediate;
+  /** jobs handed to the handler and not finished, with one timer for their deadlines */
+  private readonly runningJobs = new Set<Job>();
+  private deadlineTimer?: NodeJS.Timeout;
+  private deadlineAt?: number;
   /** counters for tests and logs */
   readonly stats = { connections: 0, handshakes: 0, requests: 0, responses: 0, closes: {} as Record<string, number> };
 
@@ -231,6 +238,9 @@ export class AxonServer {
     for (const conn of this.conns) conn.ws.terminate();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
+    this.deadlineAt = undefined;
     this.wss?.close();
     http?.closeAllConnections?.();
     await closed;
@@ -274,6 +284,7 @@ export class AxonServer {
       this.queue.removeWhere((j) => j.conn === conn);
       for (const job of conn.pending.values()) {
         job.done = true;
+        this.runningJobs.delete(job);
         job.ac?.abort(new SubnetError('connection_closed', 'connection closed'));
       }
       conn.pending.clear();
@@ -455,8 +466,10 @@ export class AxonServer {
         if (!job) return;
         job.done = true;
         conn.pending.delete(msg.id);
-        if (job.ac) job.ac.abort(new SubnetError('cancelled', 'cancelled by the client'));
-        else this.queue.removeWhere((j) => j === job);
+        if (job.started) {
+          this.runningJobs.delete(job);
+          job.ac?.abort(new SubnetError('cancelled', 'cancelled by the client'));
+        } else this.queue.removeWhere((j) => j === job);
         this.c.metrics.queueDepth(this.queue.size);
         this.checkIdle();
         return;
@@ -512,24 +525,31 @@ export class AxonServer {
       return;
     }
     this.running++;
-    const ac = new AbortController();
-    job.ac = ac;
-    const timer = setTimeout(() => ac.abort(new SubnetError('deadline_expired', 'deadline passed')), job.deadline - now);
+    job.started = true;
+    this.runningJobs.add(job);
+    if (this.deadlineAt === undefined || job.deadline < this.deadlineAt) this.armDeadline(job.deadline, now);
     const t0 = performance.now();
     const req = job.req;
-    const ctx = { hotkey: job.conn.hotkey as string, signal: ac.signal, deadline: job.deadline, runner: this.c.runner, log: this.log };
+    const ctx = {
+      hotkey: job.conn.hotkey as string,
+      // one AbortController per job only if the handler looks at the signal
+      get signal(): AbortSignal {
+        if (!job.ac) {
+          job.ac = new AbortController();
+          if (job.done) job.ac.abort(new SubnetError('deadline_expired', 'deadline passed'));
+        }
+        return job.ac.signal;
+      },
+      deadline: job.deadline,
+      runner: this.c.runner,
+      log: this.log,
+    };
     let work: Promise<ForwardResult>;
     try {
       work = Promise.resolve(this.c.handler.forward({ id: req.id, synapse: req.synapse, tensors: req.body.tensors, meta: req.body.meta }, ctx));
     } catch (err) {
       work = Promise.reject(err);
     }
-    const onAbort = () => {
-      if (job.done) return;
-      job.conn.pending.delete(req.id);
-      this.respond(job, 'timeout', undefined, { code: 'deadline_expired', message: 'the deadline passed while working', context: {} });
-    };
-    ac.signal.addEventListener('abort', onAbort, { once: true });
     work
       .then(
         (res) => {
@@ -548,12 +568,40 @@ export class AxonServer {
         },
       )
       .finally(() => {
-        clearTimeout(timer);
-        ac.signal.removeEventListener('abort', onAbort);
+        this.runningJobs.delete(job);
+        if (this.runningJobs.size === 0 && this.deadlineTimer) {
+          clearTimeout(this.deadlineTimer);
+          this.deadlineTimer = undefined;
+          this.deadlineAt = undefined;
+        }
         this.running--;
         this.pump();
       });
   }
+
+  /** One timer for every running job's deadline: armed at the earliest one. */
+  private armDeadline(at: number, now: number): void {
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineAt = at;
+    this.deadlineTimer = setTimeout(this.onDeadline, Math.max(0, at - now));
+  }
+
+  private readonly onDeadline = (): void => {
+    this.deadlineTimer = undefined;
+    this.deadlineAt = undefined;
+    const now = Date.now();
+    let next = Infinity;
+    for (const job of this.runningJobs) {
+      if (job.deadline <= now) {
+        this.runningJobs.delete(job);
+        if (job.done) continue;
+        job.conn.pending.delete(job.req.id);
+        this.respond(job, 'timeout', undefined, { code: 'deadline_expired', message: 'the deadline passed while working', context: {} });
+        job.ac?.abort(new SubnetError('deadline_expired', 'deadline passed'));
+      } else if (job.deadline < next) next = job.deadline;
+    }
+    if (next !== Infinity) this.armDeadline(next, now);
+  };
 
   private pump(): void {
     while (this.running < this.options.concurrency && this.queue.size > 0) {

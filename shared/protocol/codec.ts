@@ -4,7 +4,7 @@
  * number arrays. Decoding validates every field; a malformed message throws BadMessageError
  * carrying the request id when it could be read, so the miner can answer it with status 400.
  */
-import { Packr, Unpackr } from 'msgpackr';
+import { Packr, Unpackr, RESET_BUFFER_MODE } from 'msgpackr';
 import type { DType, TensorData, TensorSpec } from '../model/interface';
 import { BadMessageError } from './errors';
 import type { Body, CancelMessage, Message, Meta, ProofMessage, RequestMessage, ResponseMessage, WelcomeMessage, WireError } from './types';
@@ -59,7 +59,8 @@ export function encodeMessage(msg: Message): Buffer {
  * is valid only until the next encode call. Use it when the bytes are consumed at once (sealed).
  */
 export function encodeMessageUnsafe(msg: Message): Buffer {
-  return packr.pack(toWire(msg));
+  // RESET_BUFFER_MODE: the next encode writes over the same scratch bytes (no new scratch buffers, less GC)
+  return packr.pack(toWire(msg), RESET_BUFFER_MODE);
 }
 
 function toWire(msg: Message): Record<string, unknown> {
@@ -102,7 +103,7 @@ export const MAX_BATCH_MESSAGES = 1024;
 export function encodeBatchUnsafe(msgs: readonly Message[]): Buffer {
   const wire = new Array<Record<string, unknown>>(msgs.length);
   for (let i = 0; i < msgs.length; i++) wire[i] = toWire(msgs[i]);
-  return packr.pack(wire);
+  return packr.pack(wire, RESET_BUFFER_MODE);
 }
 
 /** One entry of a decoded batch: the message, or the BadMessageError that entry alone raised. */
