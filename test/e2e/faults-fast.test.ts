@@ -19,6 +19,7 @@ describe('miner kill -9 mid-request', () => {
     expect(rep.killedRows[0].score).toBe(0);
     expect(rep.recoveredAt).toHaveLength(1);
     expect(rep.rowsPerStep.every((n) => n === rep.n)).toBe(true);
+    expect(rep.misaligned).toEqual([]);
     expect(rep.otherMinerStatuses.every((s) => s === 'ok')).toBe(true);
     expect(rep.validatorExit.code).toBe(0);
     expect(rep.integrity).toBe('ok');
@@ -51,7 +52,8 @@ describe('socket-level faults against the client pool', () => {
     for (const c of rep.cases) {
       expect(c.requests).toBe(4);
       expect(Object.keys(c.statuses).every((s) => s === 'timeout' || s === 'error' || s === 'unreachable')).toBe(true);
-      expect(c.maxLatencyMs).toBeLessThan(rep.timeoutMs + 1500);
+      // a hang detector: the deadline is 1 s; the slack covers `npm test` running other files at once
+      expect(c.maxLatencyMs).toBeLessThan(rep.timeoutMs + 4000);
     }
     expect(rep.goodStatuses).toEqual({ ok: 4 });
     expect(rep.tcpAfter).toBeLessThanOrEqual(rep.tcpBefore);

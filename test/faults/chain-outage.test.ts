@@ -1,6 +1,6 @@
 /**
- * The chain goes away for 30 s: `subnet chain --db FILE` (a real process) is killed with
- * SIGKILL while two chain-following `subnet miner` processes and a `subnet validator` run,
+ * The chain goes away for 30 s: `subnet chain --db FILE` (a real process) is stopped with
+ * SIGKILL (no goodbye: sockets just die), and in a second run with SIGTERM (clean close), while two chain-following `subnet miner` processes and a `subnet validator` run,
  * and restarted 30 s later on the same port from its database. Checked:
  *  - during the outage the validator keeps stepping (queries go to the miners, not the chain)
  *    and the miners keep answering ok;
@@ -22,10 +22,9 @@ jest.setTimeout(600_000);
 const OUTAGE_MS = Number(process.env.FAULT_CHAIN_OUTAGE_MS ?? 30_000);
 const c = new Cluster();
 let chainPort = 0;
-let chainDb = '';
 let genesisFile = '';
 
-function startChain(): Proc {
+function startChain(chainDb: string): Proc {
   return c.track(spawnRecorded(['chain', '--port', String(chainPort), '--db', chainDb, '--genesis', genesisFile, '--block-ms', '100', '--allow-loopback-axons', '--log-level', 'warn']));
 }
 
@@ -38,26 +37,31 @@ function minerProc(i: number, url: string): Proc {
 beforeAll(async () => {
   await c.start(2); // ports and a temp dir (the in-process chain of the cluster is not used here)
   chainPort = await freePort();
-  chainDb = join(c.dir, 'chain.db');
   genesisFile = join(c.dir, 'genesis.json');
   writeFileSync(genesisFile, JSON.stringify(genesisFor(c.ports)));
 });
 afterAll(() => c.stop());
 
-test(`chain killed for ${OUTAGE_MS / 1000} s and restarted from --db: everyone reconnects, weights are set after recovery, nothing hangs`, async () => {
-  let chain = startChain();
+test.each([['SIGKILL' as const], ['SIGTERM' as const]])(`chain stopped with %s for ${OUTAGE_MS / 1000} s and restarted from --db: everyone reconnects, weights are set after recovery, nothing hangs`, async (sig) => {
+  const chainDb = join(c.dir, `chain-${sig}.db`);
+  let chain = startChain(chainDb);
   await waitForOutput(chain, /chain listening on/, 60_000);
   const url = `ws://127.0.0.1:${chainPort}`;
   const miners = [minerProc(0, url), minerProc(1, url)];
-  for (const m of miners) await waitForOutput(m, /miner listening/, 60_000);
-  const db = join(c.dir, 'outage.db');
+  // (their recorded output, not a listener attached later: the second may be ready before the first)
+  await waitUntil(() => miners.every((m) => /miner listening/.test(m.output())), 'both miners listening', 60_000, 100);
+  const db = join(c.dir, `outage-${sig}.db`);
   const v = c.track(startValidator({ dev: 'dave', chainUrl: url, db }));
   await waitForOutput(v, /validator running/, 60_000);
   await waitUntil(() => readLog(db).weightSets.some((w) => w.status === 'included'), 'a first weight set', 60_000, 200);
 
   // the outage
   const stepsAtKill = readLog(db).steps.length;
-  await kill9(chain);
+  if (sig === 'SIGKILL') await kill9(chain);
+  else {
+    chain.kill('SIGTERM');
+    await chain.exited;
+  }
   const killedAt = Date.now();
   await sleep(OUTAGE_MS / 2);
   const midSteps = readLog(db).steps;
@@ -67,7 +71,7 @@ test(`chain killed for ${OUTAGE_MS / 1000} s and restarted from --db: everyone r
 
   // restart on the same port from the database
   const marks = [v, ...miners].map((p) => p.output().length);
-  chain = startChain();
+  chain = startChain(chainDb);
   await waitForOutput(chain, /chain listening on/, 60_000);
   const restartedAt = Date.now();
   await waitUntil(() => [v, ...miners].every((p, i) => /chain reconnected/.test(p.output().slice(marks[i]))), 'validator and miners to reconnect', 90_000, 200);
@@ -90,7 +94,7 @@ test(`chain killed for ${OUTAGE_MS / 1000} s and restarted from --db: everyone r
   const view = readLog(db);
   const failedDuring = view.weightSets.filter((w) => w.at >= killedAt && w.at < restartedAt).map((w) => w.status);
   process.stderr.write(
-    `chain-outage: ${JSON.stringify({ outageMs: OUTAGE_MS, stepsDuringOutage: outage.length, midSteps: midSteps.length - stepsAtKill, outageMinerStatuses: [...outageMinerStatuses], reconnectMs, setAfterMs, stepsAfter, stepsLater, failedDuring, exits, totalSteps: view.steps.length, weightSets: view.weightSets.length })}\n`,
+    `chain-outage: ${JSON.stringify({ sig, outageMs: OUTAGE_MS, stepsDuringOutage: outage.length, midSteps: midSteps.length - stepsAtKill, outageMinerStatuses: [...outageMinerStatuses], reconnectMs, setAfterMs, stepsAfter, stepsLater, failedDuring, exits, totalSteps: view.steps.length, weightSets: view.weightSets.length })}\n`,
   );
   expect(outage.length).toBeGreaterThan(20); // kept stepping while the chain was gone
   expect(midSteps.length).toBeGreaterThan(stepsAtKill);

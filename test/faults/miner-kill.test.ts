@@ -26,6 +26,7 @@ test('kill -9 a miner mid-request 3 times: failure scored, nothing dropped, the 
   // one row per uid in every step: nothing dropped, nothing misaligned
   expect(rep.rowsPerStep.length).toBeGreaterThan(10);
   expect(rep.rowsPerStep.every((n) => n === rep.n)).toBe(true);
+  expect(rep.misaligned).toEqual([]);
   // the healthy miner kept being served while the other was down
   expect(rep.otherMinerStatuses.length).toBeGreaterThan(0);
   expect(rep.otherMinerStatuses.every((s) => s === 'ok')).toBe(true);

@@ -15,6 +15,8 @@ export interface MinerKillReport {
   killedRows: { step: number; status: string; score: number; error: string | null }[];
   /** every step's query-row count (must all equal n) */
   rowsPerStep: number[];
+  /** steps whose rows are not exactly one per expected uid (uid list differs) */
+  misaligned: number[];
   n: number;
   /** first step after each restart in which the restarted miner answered ok */
   recoveredAt: number[];
@@ -45,7 +47,7 @@ export async function minerKillScenario(c: Cluster, rounds: number): Promise<Min
   // the slow miner is answered ok before anything is killed
   await waitUntil(() => okStep(victimUid, 0) !== null, 'the delayed miner to be scored ok', 60_000, 200);
 
-  const report: MinerKillReport = { rounds, killedRows: [], rowsPerStep: [], n: 0, recoveredAt: [], stepsWhileDown: [], validatorExit: { code: null, signal: null }, integrity: '', otherMinerStatuses: [] };
+  const report: MinerKillReport = { rounds, killedRows: [], rowsPerStep: [], misaligned: [], n: 0, recoveredAt: [], stepsWhileDown: [], validatorExit: { code: null, signal: null }, integrity: '', otherMinerStatuses: [] };
   for (let r = 0; r < rounds; r++) {
     // kill -9 exactly while a request is being worked on
     const mark = victim.output().length;
@@ -81,6 +83,8 @@ export async function minerKillScenario(c: Cluster, rounds: number): Promise<Min
   const view = readLog(db);
   report.rowsPerStep = view.steps.map((s) => view.queriesPerStep.get(s) ?? 0);
   report.n = c.ports.length + 1; // every uid but our own: the owner (no axon) and the miners
+  const want = [0, ...c.ports.map((_, i) => FIRST_MINER_UID + i)].join(',');
+  report.misaligned = view.steps.filter((s) => stepQueries(db, s).map((q) => q.uid).join(',') !== want);
   report.integrity = integrityCheck(db);
   return report;
 }
@@ -149,8 +153,10 @@ export async function validatorKillScenario(c: Cluster, kills: number, seed: num
       continue; // killed before the log was created
     }
     rep.integrity.push(integrityCheck(db));
-    const ref = pre && pre.steps.length >= (seen?.steps.length ?? 0) ? pre : seen;
-    if (ref) {
+    // against what the previous round saw after its kill (nothing lost by this restart or this
+    // kill) and against what was read just before this kill (nothing lost by this kill)
+    for (const ref of [seen, pre]) {
+      if (!ref) continue;
       const have = new Set(post.steps);
       for (const s of ref.steps) {
         if (!have.has(s)) rep.lost.push(`round ${k}: step ${s} lost`);
@@ -171,6 +177,10 @@ export async function validatorKillScenario(c: Cluster, kills: number, seed: num
   rep.integrity.push(integrityCheck(db));
   const end = readLog(db);
   rep.steps = end.steps;
+  if (seen) {
+    const have = new Set(end.steps);
+    for (const s of seen.steps) if (!have.has(s) || end.queriesPerStep.get(s) !== seen.queriesPerStep.get(s)) rep.lost.push(`final run: step ${s} lost or changed`);
+  }
   // EMA continuity: the first step after each restart starts from the state committed before it
   const alpha = 0.3;
   const seenRestart = new Set<number>();
