@@ -14,7 +14,7 @@ import type { EpochSchedule } from './schedule';
 import type { EpochExtras } from './snapshot';
 
 /** The part of the chain client the validator uses. */
-export type ValidatorChain = Pick<ChainClient, 'currentBlock' | 'subscribeBlocks' | 'metagraph' | 'setWeights'>;
+export type ValidatorChain = Pick<ChainClient, 'currentBlock' | 'subscribeBlocks' | 'metagraph' | 'setWeights' | 'commitWeights' | 'revealWeights'>;
 
 /** One miner to ask. */
 export interface QueryTarget {

@@ -29,6 +29,8 @@ export interface ValidatorOptions {
   weightRetries: number;
   weightRetryBaseMs: number;
   weightRetryMaxMs: number;
+  /** commit-reveal (CRv2): u16 values of random salt per commit */
+  saltLength: number;
   /** exclude quantile for weight processing (u16 scale, 0 = keep all) */
   excludeQuantile: number;
   /** the wire synapse name the default task sends */
@@ -52,6 +54,7 @@ export const defaultValidatorOptions: Readonly<ValidatorOptions> = Object.freeze
   weightRetries: 3,
   weightRetryBaseMs: 500,
   weightRetryMaxMs: 8000,
+  saltLength: 8,
   excludeQuantile: 0,
   synapse: 'infer',
   predict: true,

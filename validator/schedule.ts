@@ -69,3 +69,33 @@ export function decideWeights(s: WeightState): WeightDecision {
   if (s.block >= allowedAt) return { action: 'set' };
   return { action: 'schedule', at: allowedAt };
 }
+
+// ---------------------------------------------------------------- commit-reveal (CRv2)
+
+/**
+ * subtensor's `get_epoch_index`: ⌊(block + netuid + 1) / (tempo + 1)⌋. A commit made in epoch k is
+ * accepted by reveal_weights only in a block of epoch k + RevealPeriodEpochs (an epoch block
+ * already belongs to the next index).
+ */
+export function commitEpochIndex(block: number, tempo: number, netuid: number): number {
+  return Math.floor((block + netuid + 1) / (tempo + 1));
+}
+
+/** The first block whose epoch index is `epoch` (the first block of that reveal window). */
+export function firstBlockOfEpochIndex(epoch: number, tempo: number, netuid: number): number {
+  return Math.max(0, epoch * (tempo + 1) - netuid - 1);
+}
+
+export type RevealDecision = { action: 'wait'; at: number } | { action: 'reveal' } | { action: 'expired' };
+
+/**
+ * What to do with a pending commit at head `block`: an extrinsic sent now lands in block + 1 at the
+ * earliest, so reveal when that block is in the reveal epoch; before it, wait (never too early);
+ * after it, the commit has expired.
+ */
+export function decideReveal(block: number, revealEpoch: number, tempo: number, netuid: number): RevealDecision {
+  const e = commitEpochIndex(block + 1, tempo, netuid);
+  if (e < revealEpoch) return { action: 'wait', at: firstBlockOfEpochIndex(revealEpoch, tempo, netuid) - 1 };
+  if (e === revealEpoch) return { action: 'reveal' };
+  return { action: 'expired' };
+}

@@ -5,6 +5,7 @@
  * chain client and client pool; nothing here is used by the validator itself.
  */
 import type { AxonInfo, Hyperparameters, Metagraph, WriteResult } from '../shared/chain/interface';
+import { weightsCommitHash } from '../shared/chain/commitHash';
 import { defaultHyperparameters } from '../shared/chain/hyperparams';
 import type { Keypair } from '../shared/keys/interface';
 import type { ModelRunner, TensorData } from '../shared/model/interface';
@@ -65,9 +66,32 @@ export interface SetWeightsCall {
   versionKey: number;
 }
 
+export interface CommitCall {
+  block: number;
+  signer: string;
+  hash: string;
+}
+export interface RevealCall {
+  block: number;
+  signer: string;
+  uids: number[];
+  values: number[];
+  salt: number[];
+  versionKey: number;
+}
+
+function rejected(error: string): WriteResult {
+  return { status: 'rejected', error, section: 'subtensorModule' };
+}
+
 /**
  * A chain: `head` and `metagraph` are set by the test; setWeights stores the row (when included),
- * sets LastUpdate and answers from `script` (then "included" at head + 1).
+ * sets LastUpdate and answers from `script` (then "included" at head + 1). With
+ * CommitRevealWeightsEnabled it behaves like subtensor's CRv2 (as chain-mock does): set_weights is
+ * `CommitRevealEnabled`; commit_weights checks the rate limit on LastUpdate and ≤ 10 unrevealed;
+ * reveal_weights is accepted only in epoch commit_epoch + RevealPeriodEpochs (`RevealTooEarly`,
+ * `ExpiredWeightCommit`, `NoWeightsCommitFound`, `InvalidRevealCommitHashNotMatch`) and then
+ * stores the row. Extrinsics land in head + 1. `commitScript` / `revealScript` override results.
  */
 export class FakeChain implements ValidatorChain {
   head: number;
@@ -76,6 +100,12 @@ export class FakeChain implements ValidatorChain {
   /** results to return, in order (a function may throw to simulate a transport error) */
   script: ((call: SetWeightsCall) => WriteResult)[] = [];
   metagraphReads = 0;
+  readonly commitCalls: CommitCall[] = [];
+  readonly revealCalls: RevealCall[] = [];
+  commitScript: ((call: CommitCall) => WriteResult)[] = [];
+  revealScript: ((call: RevealCall) => WriteResult)[] = [];
+  /** unrevealed commits per signer address: [hash hex, commit epoch] */
+  readonly commits = new Map<string, { hash: string; epoch: number }[]>();
   private subs: ((b: number) => void)[] = [];
 
   constructor(mg: Metagraph, head = 100) {
@@ -112,7 +142,11 @@ export class FakeChain implements ValidatorChain {
     const call: SetWeightsCall = { block: this.head, signer: signer.address, uids: [...uids], weights: [...weights], versionKey: Number(versionKey) };
     this.calls.push(call);
     const next = this.script.shift();
-    const res: WriteResult = next ? next(call) : { status: 'included', blockHash: '0x00', blockNumber: this.head + 1, events: [] };
+    const res: WriteResult = next
+      ? next(call)
+      : this.mg.hyperparameters.commitRevealWeightsEnabled
+        ? rejected('CommitRevealEnabled')
+        : { status: 'included', blockHash: '0x00', blockNumber: this.head + 1, events: [] };
     if (res.status === 'included') {
       const uid = this.mg.hotkeys.indexOf(signer.address);
       if (uid >= 0) {
@@ -121,6 +155,61 @@ export class FakeChain implements ValidatorChain {
       }
     }
     return res;
+  }
+
+  /** subtensor's epoch index of `block` for this subnet */
+  epochIndex(block: number): number {
+    return Math.floor((block + this.mg.netuid + 1) / (this.mg.hyperparameters.tempo + 1));
+  }
+
+  async commitWeights(signer: Keypair, _netuid: number, commitHash: Uint8Array): Promise<WriteResult> {
+    const call: CommitCall = { block: this.head, signer: signer.address, hash: `0x${Buffer.from(commitHash).toString('hex')}` };
+    this.commitCalls.push(call);
+    const next = this.commitScript.shift();
+    if (next) return next(call);
+    const h = this.mg.hyperparameters;
+    const at = this.head + 1;
+    if (!h.commitRevealWeightsEnabled) return rejected('CommitRevealDisabled');
+    const uid = this.mg.hotkeys.indexOf(signer.address);
+    if (uid < 0) return rejected('HotKeyNotRegisteredInSubNet');
+    const last = this.mg.lastUpdate[uid] ?? 0;
+    if (!(last === 0 || at - last >= h.weightsSetRateLimit)) return rejected('CommittingWeightsTooFast');
+    const epoch = this.epochIndex(at);
+    const period = h.revealPeriodEpochs ?? 1;
+    const list = (this.commits.get(signer.address) ?? []).filter((c) => epoch <= c.epoch + period);
+    if (list.length >= 10) return rejected('TooManyUnrevealedCommits');
+    list.push({ hash: call.hash, epoch });
+    this.commits.set(signer.address, list);
+    this.mg.lastUpdate[uid] = at;
+    return { status: 'included', blockHash: '0x00', blockNumber: at, events: [] };
+  }
+
+  async revealWeights(signer: Keypair, _netuid: number, uids: number[], values: number[], salt: number[], versionKey: bigint | number): Promise<WriteResult> {
+    const call: RevealCall = { block: this.head, signer: signer.address, uids: [...uids], values: [...values], salt: [...salt], versionKey: Number(versionKey) };
+    this.revealCalls.push(call);
+    const next = this.revealScript.shift();
+    if (next) return next(call);
+    const h = this.mg.hyperparameters;
+    const at = this.head + 1;
+    if (!h.commitRevealWeightsEnabled) return rejected('CommitRevealDisabled');
+    const epoch = this.epochIndex(at);
+    const period = h.revealPeriodEpochs ?? 1;
+    const stored = this.commits.get(signer.address);
+    if (!stored) return rejected('NoWeightsCommitFound');
+    const hash = `0x${Buffer.from(weightsCommitHash(signer.publicKey, this.mg.netuid, uids, values, salt, versionKey)).toString('hex')}`;
+    const live = stored.filter((c) => epoch <= c.epoch + period);
+    const expired = stored.filter((c) => epoch > c.epoch + period).some((c) => c.hash === hash);
+    if (live.length === 0) return rejected(expired ? 'ExpiredWeightCommit' : 'NoWeightsCommitFound');
+    const pos = live.findIndex((c) => c.hash === hash);
+    if (pos < 0) return rejected(expired ? 'ExpiredWeightCommit' : 'InvalidRevealCommitHashNotMatch');
+    if (epoch !== live[pos].epoch + period) return rejected('RevealTooEarly');
+    this.commits.set(signer.address, live.slice(pos + 1));
+    const uid = this.mg.hotkeys.indexOf(signer.address);
+    if (uid >= 0) {
+      this.mg.lastUpdate[uid] = at;
+      if (this.mg.weights) this.mg.weights[uid] = uids.map((u, i) => [u, values[i]]);
+    }
+    return { status: 'included', blockHash: '0x00', blockNumber: at, events: [] };
   }
 }
 

@@ -9,9 +9,10 @@
  *   epoch, prediction after it, weights when due (scheduled when the rate limit says too soon).
  */
 import { randomInt } from 'node:crypto';
+import { weightsCommitHash } from '../shared/chain/commitHash';
 import type { Hyperparameters, Metagraph, WriteResult } from '../shared/chain/interface';
 import { SubnetError, errorMessage, isAbortError } from '../shared/errors';
-import type { LogStore, QueryRecord, QueryStatus } from '../shared/log/interface';
+import type { LoggedWeightCommit, LogStore, QueryRecord, QueryStatus } from '../shared/log/interface';
 import { digestTensors, encodeTensors } from '../shared/log/tensors';
 import type { Logger } from '../shared/logger';
 import { checkAlpha } from '../shared/scoring/ema';
@@ -22,7 +23,7 @@ import type { EpochInput } from '../shared/yuma/types';
 import type { QueryResult, QueryTarget, ValidatorComponents } from './interface';
 import { defaultValidatorOptions, type ValidatorOptions } from './options';
 import { sampleUids } from './sampler';
-import { decideWeights, subtensorEpochSchedule, type EpochSchedule } from './schedule';
+import { commitEpochIndex, decideReveal, decideWeights, firstBlockOfEpochIndex, subtensorEpochSchedule, type EpochSchedule } from './schedule';
 import { ScoreBook } from './scoreBook';
 import { epochInputFromMetagraph, maxAbsDiff, reportedFromMetagraph } from './snapshot';
 
@@ -47,8 +48,13 @@ export interface ValidatorStatus {
   scheduledFor: number | null;
   scorerFaults: number;
   weightSets: { included: number; rejected: number; failed: number; scheduled: number };
+  /** commit-reveal (CRv2): commits included / rejected / failed, reveals included / rejected, commits expired unrevealed, still pending */
+  weightCommits: { committed: number; rejected: number; failed: number; revealed: number; revealRejected: number; expired: number; pending: number };
   predictions: number;
 }
+
+/** RevealPeriodEpochs when the chain does not report it (subtensor's default). */
+export const DEFAULT_REVEAL_PERIOD_EPOCHS = 1;
 
 /** True for an axon a miner can be reached at (an unset axon reads as ip 0 / port 0). */
 function servable(ax: Metagraph['axons'][number]): ax is NonNullable<Metagraph['axons'][number]> {
@@ -86,6 +92,9 @@ export class Validator {
   private scorerFaults = 0;
   private predictions = 0;
   private readonly weightCounts = { included: 0, rejected: 0, failed: 0, scheduled: 0 };
+  private readonly commitCounts = { committed: 0, rejected: 0, failed: 0, revealed: 0, revealRejected: 0, expired: 0 };
+  /** CRv2 commits still to reveal (from the log at start, then this process's), oldest first */
+  private pendingCommits: LoggedWeightCommit[] = [];
   /** the chain's LastMechansimStepBlock as last seen (with an epochSource); undefined before the first read */
   private chainLastEpoch: number | null | undefined = undefined;
   /** snapshots taken just before an epoch block, by epoch block */
@@ -167,6 +176,7 @@ export class Validator {
       scheduledFor: this.scheduledFor,
       scorerFaults: this.scorerFaults,
       weightSets: { ...this.weightCounts },
+      weightCommits: { ...this.commitCounts, pending: this.pendingCommits.length },
       predictions: this.predictions,
     };
   }
@@ -194,6 +204,8 @@ export class Validator {
       this.lastSetBlock = resume.lastWeightBlock;
       this.stepsScored = resume.step > 0 ? 1 : 0;
     }
+    // commits made before a restart (or kill -9) are revealed from the log
+    this.pendingCommits = this.log.pendingWeightCommits();
     this.head = await this.c.chain.currentBlock({ signal });
     await this.sync(this.head, { signal, weights: false });
     if (this.ownUid === null) {
@@ -488,8 +500,8 @@ export class Validator {
     } else if (b - this.lastSyncBlock >= this.options.syncEveryBlocks) {
       await this.sync(b, { signal, weights: false });
     }
-    // 3. weights
-    this.maybeSetWeights(b);
+    // 3. a due reveal first (its window is short), else weights (set or commit)
+    if (!this.maybeReveal(b)) this.maybeSetWeights(b);
   }
 
   private async finishEpoch(epochBlock: number, signal?: AbortSignal): Promise<void> {
@@ -594,7 +606,8 @@ export class Validator {
       return;
     }
     if (h.commitRevealWeightsEnabled) {
-      this.logger.warn('commit-reveal is enabled on this subnet: set_weights will be rejected (CommitRevealEnabled); this validator does not implement commit-reveal', {});
+      await this.commitNow(b, h, preparedId, uids, weights, versionKey);
+      return;
     }
     const rowId = this.log.recordWeightSet({ epoch: this.epoch, preparedId, status: 'submitted', block: b, scheduledFor: null, includedBlock: null, error: null, attempts: 1, at: this.c.clock.now() });
     const signal = this.abort?.signal;
@@ -636,6 +649,182 @@ export class Validator {
       this.weightCounts.failed++;
       this.log.updateWeightSet(rowId, { status: 'failed', error: res.reason, attempts: attempt, at: now });
       this.logger.error('set_weights failed after retries', { reason: res.reason, attempts: attempt });
+    }
+  }
+
+  // ---------------------------------------------------------------- commit-reveal (CRv2)
+
+  private revealPeriod(h: Hyperparameters): number {
+    return h.revealPeriodEpochs ?? DEFAULT_REVEAL_PERIOD_EPOCHS;
+  }
+
+  /**
+   * Sends a write, retrying transport failures with the set_weights backoff. Resolves null when
+   * the validator was stopped meanwhile (the outcome is then unknown).
+   */
+  private async writeWithRetry(what: string, send: (signal?: AbortSignal) => Promise<WriteResult>): Promise<{ res: WriteResult; attempts: number } | null> {
+    const signal = this.abort?.signal;
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      let res: WriteResult;
+      try {
+        res = await send(signal);
+      } catch (err) {
+        if (signal?.aborted) return null;
+        res = { status: 'failed', reason: errorMessage(err), attempts: 1 };
+      }
+      if (res.status !== 'failed' || attempt > this.options.weightRetries) return { res, attempts: attempt };
+      const delay = Math.min(this.options.weightRetryMaxMs, this.options.weightRetryBaseMs * 2 ** (attempt - 1));
+      this.logger.warn(`${what} transport failure: retrying`, { attempt, reason: res.reason, delayMs: delay });
+      try {
+        await this.c.clock.sleep(delay, { signal });
+      } catch {
+        return null;
+      }
+    }
+  }
+
+  /**
+   * Commit instead of set: random salt, subtensor's commit hash, a `submitted` commit row (with the
+   * salt) before the extrinsic, then its result. CommittingWeightsTooFast is scheduled like a
+   * too-soon set.
+   */
+  private async commitNow(b: number, h: Hyperparameters, preparedId: number, uids: number[], values: number[], versionKey: number): Promise<void> {
+    const netuid = this.options.netuid;
+    const salt = Array.from({ length: this.options.saltLength }, () => randomInt(0, 0x10000));
+    const hash = `0x${Buffer.from(weightsCommitHash(this.c.signer.publicKey, netuid, uids, values, salt, versionKey)).toString('hex')}`;
+    const id = this.log.recordWeightCommit({
+      epoch: this.epoch,
+      preparedId,
+      status: 'submitted',
+      block: b,
+      commitBlock: null,
+      commitEpoch: null,
+      revealEpoch: null,
+      uids,
+      values,
+      salt,
+      versionKey,
+      hash,
+      revealBlock: null,
+      error: null,
+      attempts: 1,
+      revealAttempts: 0,
+      at: this.c.clock.now(),
+    });
+    const out = await this.writeWithRetry('commit_weights', (signal) =>
+      this.c.chain.commitWeights(this.c.signer, netuid, Buffer.from(hash.slice(2), 'hex'), { signal }),
+    );
+    if (!out) {
+      // stopped: the commit may have landed; the row stays `submitted` and a restart tries its reveal
+      this.lastSetBlock = Math.max(this.lastSetBlock ?? 0, b);
+      return;
+    }
+    const { res, attempts } = out;
+    const now = this.c.clock.now();
+    if (res.status === 'included') {
+      const commitEpoch = commitEpochIndex(res.blockNumber, h.tempo, netuid);
+      const revealEpoch = commitEpoch + this.revealPeriod(h);
+      this.log.updateWeightCommit(id, { status: 'committed', commitBlock: res.blockNumber, commitEpoch, revealEpoch, attempts, at: now });
+      this.lastSetBlock = res.blockNumber;
+      this.commitCounts.committed++;
+      const row = this.log.pendingWeightCommits().find((c) => c.id === id);
+      if (row) this.pendingCommits.push(row);
+      this.logger.info('weights committed', {
+        block: res.blockNumber,
+        commitEpoch,
+        revealEpoch,
+        revealFrom: firstBlockOfEpochIndex(revealEpoch, h.tempo, netuid),
+        n: uids.length,
+        hash,
+      });
+    } else if (res.status === 'rejected') {
+      const name = res.section ? `${res.section}.${res.error}` : res.error;
+      this.commitCounts.rejected++;
+      this.log.updateWeightCommit(id, { status: 'rejected', error: name, attempts, at: now });
+      if (res.error === 'CommittingWeightsTooFast') {
+        // the chain's LastUpdate is newer than we knew: reread it and schedule, never skip
+        try {
+          await this.sync(b, { signal: this.abort?.signal, weights: false });
+        } catch {
+          /* keep what we know */
+        }
+        const at = Math.max(b + 1, (this.lastSetBlock ?? b) + h.weightsSetRateLimit);
+        this.scheduledFor = at;
+        this.weightCounts.scheduled++;
+        this.log.recordWeightSet({ epoch: this.epoch, preparedId, status: 'scheduled', block: b, scheduledFor: at, includedBlock: null, error: name, attempts: 0, at: now });
+        this.logger.warn('commit too soon (CommittingWeightsTooFast): scheduled', { block: b, scheduledFor: at, lastSetBlock: this.lastSetBlock });
+      } else {
+        this.logger.error('commit_weights rejected by the chain', { error: name, message: res.message, block: b });
+      }
+    } else {
+      this.commitCounts.failed++;
+      this.log.updateWeightCommit(id, { status: 'failed', error: res.reason, attempts, at: now });
+      this.logger.error('commit_weights failed after retries', { reason: res.reason, attempts });
+    }
+  }
+
+  /**
+   * Reveals the oldest pending commit whose reveal epoch has come (first block of the window),
+   * marks the ones whose window passed as expired. True when a reveal was started.
+   */
+  private maybeReveal(b: number): boolean {
+    const h = this.hyper;
+    if (!h || this.weightsInFlight || this.pendingCommits.length === 0) return false;
+    const netuid = this.options.netuid;
+    for (const c of [...this.pendingCommits]) {
+      if (c.revealEpoch === null) {
+        // sent but never answered (kill -9 while submitting): assume it landed in the next block
+        c.commitEpoch = commitEpochIndex(c.block + 1, h.tempo, netuid);
+        c.revealEpoch = c.commitEpoch + this.revealPeriod(h);
+        this.log.updateWeightCommit(c.id, { commitEpoch: c.commitEpoch, revealEpoch: c.revealEpoch });
+      }
+      const d = decideReveal(b, c.revealEpoch, h.tempo, netuid);
+      if (d.action === 'wait') continue;
+      if (d.action === 'expired') {
+        this.pendingCommits = this.pendingCommits.filter((x) => x !== c);
+        this.commitCounts.expired++;
+        this.log.updateWeightCommit(c.id, { status: 'expired', at: this.c.clock.now() });
+        this.logger.error('weight commit expired unrevealed', { id: c.id, commitEpoch: c.commitEpoch, revealEpoch: c.revealEpoch, block: b, lastError: c.error });
+        continue;
+      }
+      this.weightsInFlight = this.revealNow(c, b).finally(() => {
+        this.weightsInFlight = null;
+      });
+      return true;
+    }
+    return false;
+  }
+
+  private async revealNow(c: LoggedWeightCommit, b: number): Promise<void> {
+    const out = await this.writeWithRetry('reveal_weights', (signal) =>
+      this.c.chain.revealWeights(this.c.signer, this.options.netuid, c.uids, c.values, c.salt, c.versionKey, { signal }),
+    );
+    if (!out) return; // stopped: still pending (a restart reveals it if the window is still open)
+    const { res, attempts } = out;
+    const now = this.c.clock.now();
+    c.revealAttempts += attempts;
+    if (res.status === 'included') {
+      this.pendingCommits = this.pendingCommits.filter((x) => x !== c);
+      this.log.updateWeightCommit(c.id, { status: 'revealed', revealBlock: res.blockNumber, revealAttempts: c.revealAttempts, error: null, at: now });
+      // the weights are on chain from here: the weight-set log says so like for a set
+      this.log.recordWeightSet({ epoch: this.epoch, preparedId: c.preparedId, status: 'included', block: b, scheduledFor: null, includedBlock: res.blockNumber, error: null, attempts, at: now });
+      this.lastSetBlock = Math.max(this.lastSetBlock ?? 0, res.blockNumber);
+      this.commitCounts.revealed++;
+      this.weightCounts.included++;
+      this.logger.info('weights revealed', { block: res.blockNumber, commitEpoch: c.commitEpoch, revealEpoch: c.revealEpoch, n: c.uids.length, versionKey: c.versionKey });
+    } else if (res.status === 'rejected') {
+      const name = res.section ? `${res.section}.${res.error}` : res.error;
+      this.pendingCommits = this.pendingCommits.filter((x) => x !== c);
+      this.log.updateWeightCommit(c.id, { status: 'reveal_rejected', error: name, revealAttempts: c.revealAttempts, at: now });
+      this.commitCounts.revealRejected++;
+      this.logger.error('reveal_weights rejected by the chain', { error: name, message: res.message, block: b, commitEpoch: c.commitEpoch, revealEpoch: c.revealEpoch });
+    } else {
+      // transport: stays pending, the next head retries while the window is open (then `expired`)
+      c.error = res.reason;
+      this.log.updateWeightCommit(c.id, { error: res.reason, revealAttempts: c.revealAttempts, at: now });
+      this.logger.error('reveal_weights failed after retries: retrying at the next block while the window is open', { reason: res.reason, attempts });
     }
   }
 

@@ -127,6 +127,52 @@ export interface WeightSetRecord {
   at: number;
 }
 
+/**
+ * A hash-based (CRv2) weight commit and its reveal. `submitted`: commit_weights sent, outcome not
+ * yet known (a kill -9 here leaves it so: the restarted validator still tries the reveal);
+ * `committed`: included, pending reveal; `rejected` / `failed`: the commit did not land;
+ * `revealed`: reveal_weights included; `reveal_rejected`: the chain refused the reveal (pallet
+ * error name in `error`); `expired`: the reveal epoch passed without an included reveal.
+ */
+export type WeightCommitStatus = 'submitted' | 'committed' | 'rejected' | 'failed' | 'revealed' | 'reveal_rejected' | 'expired';
+
+export interface WeightCommitRecord {
+  /** validator epoch at commit time */
+  epoch: number;
+  preparedId: number | null;
+  status: WeightCommitStatus;
+  /** head block when the commit was sent */
+  block: number;
+  /** the block the commit landed in */
+  commitBlock: number | null;
+  /** the chain's epoch index of the commit block (⌊(block + netuid + 1) / (tempo + 1)⌋) */
+  commitEpoch: number | null;
+  /** commitEpoch + RevealPeriodEpochs: the only epoch the reveal is accepted in */
+  revealEpoch: number | null;
+  uids: number[];
+  values: number[];
+  salt: number[];
+  versionKey: number;
+  /** 0x-hex H256 committed */
+  hash: string;
+  revealBlock: number | null;
+  /** pallet error name or transport reason of the last failure */
+  error: string | null;
+  /** commit_weights attempts */
+  attempts: number;
+  /** reveal_weights attempts */
+  revealAttempts: number;
+  at: number;
+}
+
+export interface LoggedWeightCommit extends WeightCommitRecord {
+  id: number;
+}
+
+export type WeightCommitPatch = Partial<
+  Pick<WeightCommitRecord, 'status' | 'commitBlock' | 'commitEpoch' | 'revealEpoch' | 'revealBlock' | 'error' | 'attempts' | 'revealAttempts' | 'at'>
+>;
+
 export interface SnapshotRecord {
   epoch: number;
   /** the block the chain epoch ran at (EpochInput.current_block) */
@@ -237,6 +283,13 @@ export interface LogStore {
   recordWeightSet(w: WeightSetRecord): number;
   /** a `submitted` row gets its result */
   updateWeightSet(id: number, patch: Partial<Pick<WeightSetRecord, 'status' | 'includedBlock' | 'error' | 'attempts' | 'block' | 'at'>>): void;
+  /** one transaction: a commit row (written before commit_weights is sent, salt included) */
+  recordWeightCommit(c: WeightCommitRecord): number;
+  updateWeightCommit(id: number, patch: WeightCommitPatch): void;
+  /** commits still to reveal (`submitted` or `committed`), oldest first; [] on a v2 log */
+  pendingWeightCommits(): LoggedWeightCommit[];
+  /** every commit row, oldest first; [] on a v2 log */
+  weightCommits(): LoggedWeightCommit[];
   recordSnapshot(s: SnapshotRecord): void;
   recordPrediction(p: PredictionRecord): void;
   closeEpoch(epoch: number, endBlock: number): void;

@@ -138,6 +138,39 @@ CREATE INDEX queries_epoch ON queries(epoch, step);
 ALTER TABLE epochs ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 3,
+    description: 'hash-based commit-reveal (CRv2): one row per weight commit, with its salt, until revealed or expired',
+    sql: `
+CREATE TABLE weight_commits (
+  id              INTEGER PRIMARY KEY,
+  epoch           INTEGER NOT NULL,
+  prepared_id     INTEGER REFERENCES weights_prepared(id),
+  status          TEXT NOT NULL CHECK (status IN ('submitted','committed','rejected','failed','revealed','reveal_rejected','expired')),
+  block           INTEGER NOT NULL,
+  commit_block    INTEGER,
+  commit_epoch    INTEGER,
+  reveal_epoch    INTEGER,
+  uids_json       TEXT NOT NULL,
+  values_json     TEXT NOT NULL,
+  salt_json       TEXT NOT NULL,
+  version_key     INTEGER NOT NULL,
+  hash            TEXT NOT NULL,
+  reveal_block    INTEGER,
+  error           TEXT,
+  attempts        INTEGER NOT NULL,
+  reveal_attempts INTEGER NOT NULL DEFAULT 0,
+  at              INTEGER NOT NULL
+);
+CREATE INDEX weight_commits_status ON weight_commits(status);
+`,
+  },
 ];
+
+/**
+ * The oldest schema a read-only open accepts (replay of logs written before a migration that only
+ * adds tables the read APIs treat as optional: v3's weight_commits reads as empty on a v2 file).
+ */
+export const READONLY_MIN_SCHEMA_VERSION = 2;
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

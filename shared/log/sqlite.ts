@@ -28,11 +28,15 @@ import type {
   RunRecord,
   SnapshotRecord,
   StepRecord,
+  LoggedWeightCommit,
+  WeightCommitPatch,
+  WeightCommitRecord,
+  WeightCommitStatus,
   WeightSetRecord,
   WeightSetStatus,
   WeightsPreparedRecord,
 } from './interface';
-import { APPLICATION_ID, LATEST_SCHEMA_VERSION, MIGRATIONS } from './schema';
+import { APPLICATION_ID, LATEST_SCHEMA_VERSION, MIGRATIONS, READONLY_MIN_SCHEMA_VERSION } from './schema';
 
 export interface SqliteLogOptions {
   /** open for reading only (replay); the file must exist and be at the latest schema */
@@ -94,6 +98,29 @@ function readHeader(path: string): string {
   } finally {
     closeSync(fd);
   }
+}
+
+function commitFromRow(r: Row): LoggedWeightCommit {
+  return {
+    id: r.id as number,
+    epoch: r.epoch as number,
+    preparedId: (r.prepared_id as number | null) ?? null,
+    status: r.status as WeightCommitStatus,
+    block: r.block as number,
+    commitBlock: (r.commit_block as number | null) ?? null,
+    commitEpoch: (r.commit_epoch as number | null) ?? null,
+    revealEpoch: (r.reveal_epoch as number | null) ?? null,
+    uids: JSON.parse(r.uids_json as string) as number[],
+    values: JSON.parse(r.values_json as string) as number[],
+    salt: JSON.parse(r.salt_json as string) as number[],
+    versionKey: r.version_key as number,
+    hash: r.hash as string,
+    revealBlock: (r.reveal_block as number | null) ?? null,
+    error: (r.error as string | null) ?? null,
+    attempts: r.attempts as number,
+    revealAttempts: r.reveal_attempts as number,
+    at: r.at as number,
+  };
 }
 
 export class SqliteLogStore implements LogStore {
@@ -169,7 +196,7 @@ export class SqliteLogStore implements LogStore {
     }
     if (this.opts.readonly) {
       if (fresh) throw new SubnetError('LOG_FOREIGN', `${this.path} is an empty SQLite database, not a validator log`, { path: this.path });
-      if (version < this.opts.migrateTo) {
+      if (version < Math.min(this.opts.migrateTo, READONLY_MIN_SCHEMA_VERSION)) {
         throw new SubnetError('LOG_OLD_SCHEMA', `${this.path} has log schema version ${version}; open it once read-write to migrate to ${LATEST_SCHEMA_VERSION}`, { path: this.path, version });
       }
     } else {
@@ -311,6 +338,87 @@ export class SqliteLogStore implements LogStore {
     });
   }
 
+  /** weight_commits exists from schema 3 on (a read-only v2 file has none). */
+  private get hasCommits(): boolean {
+    return this.schemaVersion >= 3;
+  }
+
+  recordWeightCommit(c: WeightCommitRecord): number {
+    return this.guard('recordWeightCommit', () => {
+      const st = this.cached(
+        'INSERT INTO weight_commits(epoch, prepared_id, status, block, commit_block, commit_epoch, reveal_epoch, uids_json, values_json, salt_json, version_key, hash, reveal_block, error, attempts, reveal_attempts, at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
+      );
+      return Number(
+        st.run(
+          c.epoch,
+          c.preparedId,
+          c.status,
+          c.block,
+          c.commitBlock,
+          c.commitEpoch,
+          c.revealEpoch,
+          JSON.stringify(c.uids),
+          JSON.stringify(c.values),
+          JSON.stringify(c.salt),
+          c.versionKey,
+          c.hash,
+          c.revealBlock,
+          c.error,
+          c.attempts,
+          c.revealAttempts,
+          c.at,
+        ).lastInsertRowid,
+      );
+    });
+  }
+
+  /** Updates a commit row in place (one statement = one transaction). */
+  updateWeightCommit(id: number, patch: WeightCommitPatch): void {
+    this.guard('updateWeightCommit', () => {
+      const map: Record<string, string> = {
+        status: 'status',
+        commitBlock: 'commit_block',
+        commitEpoch: 'commit_epoch',
+        revealEpoch: 'reveal_epoch',
+        revealBlock: 'reveal_block',
+        error: 'error',
+        attempts: 'attempts',
+        revealAttempts: 'reveal_attempts',
+        at: 'at',
+      };
+      const cols: string[] = [];
+      const vals: unknown[] = [];
+      for (const [k, c] of Object.entries(map)) {
+        if (k in patch) {
+          cols.push(`${c} = ?`);
+          vals.push((patch as Record<string, unknown>)[k] ?? null);
+        }
+      }
+      if (cols.length === 0) return;
+      const r = this.cached(`UPDATE weight_commits SET ${cols.join(', ')} WHERE id = ?`).run(...vals, id);
+      if (r.changes !== 1) throw new SubnetError('LOG_WRITE_FAILED', `validator log ${this.path}: no weight commit ${id}`, { path: this.path, id });
+    });
+  }
+
+  pendingWeightCommits(): LoggedWeightCommit[] {
+    return this.guard('pendingWeightCommits', () =>
+      this.hasCommits ? (this.cached("SELECT * FROM weight_commits WHERE status IN ('submitted','committed') ORDER BY id").all() as Row[]).map(commitFromRow) : [],
+    );
+  }
+
+  weightCommits(): LoggedWeightCommit[] {
+    return this.guard('weightCommits', () => (this.hasCommits ? (this.cached('SELECT * FROM weight_commits ORDER BY id').all() as Row[]).map(commitFromRow) : []));
+  }
+
+  private cached(sql: string): Database.Statement {
+    let st = this.updateCache.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.updateCache.set(sql, st);
+    }
+    return st;
+  }
+
   recordSnapshot(s: SnapshotRecord): void {
     this.guard('recordSnapshot', () => {
       this.stmts.upsertSnapshot.run(s.epoch, s.epochBlock, s.snapshotBlock, s.exact ? 1 : 0, toJson(s.input), toJson(s.hyperparameters), JSON.stringify(s.hotkeys));
@@ -375,7 +483,15 @@ export class SqliteLogStore implements LogStore {
           "SELECT max(CASE WHEN status = 'included' THEN coalesce(included_block, block) WHEN status = 'submitted' THEN block END) AS b FROM weight_sets",
         )
         .get() as { b: number | null };
-      return { step: maxStep, epoch, epochOpen: open, ema, hotkeys, lastWeightBlock: wb.b };
+      let lastWeightBlock = wb.b;
+      if (this.hasCommits) {
+        // a commit sets LastUpdate like a set: an included one at its block, an unanswered one at the head it was sent at
+        const cb = this.db
+          .prepare("SELECT max(CASE WHEN status = 'submitted' THEN block WHEN commit_block IS NOT NULL THEN commit_block END) AS b FROM weight_commits")
+          .get() as { b: number | null };
+        if (cb.b !== null && (lastWeightBlock === null || cb.b > lastWeightBlock)) lastWeightBlock = cb.b;
+      }
+      return { step: maxStep, epoch, epochOpen: open, ema, hotkeys, lastWeightBlock };
     });
   }
 

@@ -211,6 +211,55 @@ describe('SqliteLogStore', () => {
     db.close();
   });
 
+  it('migrates a v2 log to v3 (weight_commits), keeping its data; a v2 file also reads read-only (no commits)', () => {
+    const p = join(dir, 'v2.db');
+    const a = open(p, { migrateTo: 2 });
+    expect(a.schemaVersion).toBe(2);
+    seed(a, 2);
+    const wp = a.recordWeightsPrepared({ epoch: 2, step: 3, block: 25, scores: new Float64Array([0, 1, 0.5]), uids: [1, 2], values: [65535, 32768], versionKey: 0 });
+    a.recordWeightSet({ epoch: 2, preparedId: wp, status: 'included', block: 25, scheduledFor: null, includedBlock: 26, error: null, attempts: 1, at: 9 });
+    a.close();
+    const ro = open(p, { readonly: true });
+    expect(ro.schemaVersion).toBe(2);
+    expect(ro.weightCommits()).toEqual([]);
+    expect(ro.pendingWeightCommits()).toEqual([]);
+    expect(ro.loadEpoch(2).weightSets).toHaveLength(1);
+    ro.close();
+    const b = open(p);
+    expect(b.schemaVersion).toBe(3);
+    expect(LATEST_SCHEMA_VERSION).toBe(3);
+    expect(b.listEpochs()).toHaveLength(2);
+    expect(b.loadEpoch(1).queries).toHaveLength(6);
+    expect(b.loadEpoch(2).weightsPrepared[0]).toMatchObject({ id: wp, uids: [1, 2], values: [65535, 32768] });
+    expect(b.resumeState()!.lastWeightBlock).toBe(26);
+    expect(b.weightCommits()).toEqual([]);
+    b.close();
+  });
+
+  it('weight commits: a submitted row (with its salt) before the extrinsic, updated in place; pending ones listed; resume counts them', () => {
+    const s = open();
+    seed(s, 1);
+    const wp = s.recordWeightsPrepared({ epoch: 1, step: 2, block: 30, scores: new Float64Array([0, 1, 0.5]), uids: [1, 2], values: [65535, 32768], versionKey: 4 });
+    const rec = { epoch: 1, preparedId: wp, status: 'submitted' as const, block: 30, commitBlock: null, commitEpoch: null, revealEpoch: null, uids: [1, 2], values: [65535, 32768], salt: [1, 2, 3, 65535], versionKey: 4, hash: '0x' + 'ab'.repeat(32), revealBlock: null, error: null, attempts: 1, revealAttempts: 0, at: 5 };
+    const id = s.recordWeightCommit(rec);
+    expect(s.pendingWeightCommits()).toEqual([{ ...rec, id }]);
+    expect(s.resumeState()!.lastWeightBlock).toBe(30);
+    s.updateWeightCommit(id, { status: 'committed', commitBlock: 31, commitEpoch: 2, revealEpoch: 3, attempts: 2 });
+    expect(s.pendingWeightCommits()[0]).toMatchObject({ status: 'committed', commitBlock: 31, commitEpoch: 2, revealEpoch: 3, attempts: 2, salt: [1, 2, 3, 65535] });
+    expect(s.resumeState()!.lastWeightBlock).toBe(31);
+    const id2 = s.recordWeightCommit({ ...rec, block: 40 });
+    s.updateWeightCommit(id, { status: 'revealed', revealBlock: 42, revealAttempts: 1 });
+    s.updateWeightCommit(id2, { status: 'reveal_rejected', error: 'subtensorModule.InvalidRevealCommitHashNotMatch' });
+    expect(s.pendingWeightCommits()).toEqual([]);
+    expect(s.weightCommits().map((c) => [c.id, c.status, c.revealBlock, c.error])).toEqual([
+      [id, 'revealed', 42, null],
+      [id2, 'reveal_rejected', null, 'subtensorModule.InvalidRevealCommitHashNotMatch'],
+    ]);
+    expect(() => s.updateWeightCommit(999, { status: 'expired' })).toThrow(expect.objectContaining({ code: 'LOG_WRITE_FAILED' }));
+    expect(() => s.recordWeightCommit({ ...rec, status: 'bogus' as never })).toThrow(expect.objectContaining({ code: 'LOG_WRITE_FAILED' }));
+    s.close();
+  });
+
   it('read-only: a missing file is LOG_NOT_FOUND; an old schema is LOG_OLD_SCHEMA; a good one reads', () => {
     expect(() => open(join(dir, 'none.db'), { readonly: true })).toThrow(expect.objectContaining({ code: 'LOG_NOT_FOUND' }));
     const p = join(dir, 'old.db');
