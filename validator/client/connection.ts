@@ -23,7 +23,9 @@ interface Pending {
   id: number;
   reqDigest: Buffer;
   t0: number;
-  timer?: NodeJS.Timeout;
+  /** performance.now() after which the request gives up */
+  deadline: number;
+  timeoutMs: number;
   signal?: AbortSignal;
   onAbort?: () => void;
   resolve: (r: QueryResult) => void;
@@ -33,7 +35,8 @@ interface AwaitingProof {
   result: QueryResult;
   leaf: Buffer;
   reqDigest: Buffer;
-  timer: NodeJS.Timeout;
+  /** performance.now() after which the result resolves without a proof */
+  deadline: number;
   resolve: (r: QueryResult) => void;
 }
 
@@ -209,9 +212,9 @@ export class MinerConnection {
     const body = { tensors: req.tensors, meta: req.meta ?? {} };
     const reqDigest = requestDigest({ id, synapse: req.synapse, body });
     return new Promise<QueryResult>((resolve) => {
-      const p: Pending = { id, reqDigest, t0, resolve, signal: opts.signal };
       const remaining = Math.max(1, timeoutMs - (now() - t0));
-      p.timer = setTimeout(() => this.giveUp(p, 'timeout', 'client_timeout', `no answer within ${timeoutMs} ms`), remaining);
+      const p: Pending = { id, reqDigest, t0, deadline: now() + remaining, timeoutMs, resolve, signal: opts.signal };
+      this.watch(p.deadline);
       if (opts.signal) {
         p.onAbort = () => this.giveUp(p, 'aborted', 'aborted', 'aborted by the caller');
         opts.signal.addEventListener('abort', p.onAbort, { once: true });
@@ -273,9 +276,48 @@ export class MinerConnection {
     }
   }
 
+  /**
+   * One timer per connection for every deadline (answers and proofs), armed at the earliest one;
+   * a request costs no timer of its own.
+   */
+  private timer?: NodeJS.Timeout;
+  private timerAt = Infinity;
+
+  private watch(at: number): void {
+    if (at >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(at - now())));
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const t = now() + 0.5; // a timer may fire a fraction of a ms early
+    let next = Infinity;
+    for (const p of [...this.pending.values()]) {
+      if (p.deadline <= t) this.giveUp(p, 'timeout', 'client_timeout', `no answer within ${p.timeoutMs} ms`);
+      else if (p.deadline < next) next = p.deadline;
+    }
+    for (const [id, a] of [...this.awaiting]) {
+      if (a.deadline <= t) {
+        this.awaiting.delete(id);
+        a.result.proofError = 'proof_timeout';
+        a.resolve(a.result);
+      } else if (a.deadline < next) next = a.deadline;
+    }
+    if (next !== Infinity) this.watch(next);
+  };
+
   private settle(p: Pending, r: QueryResult): void {
     this.pending.delete(p.id);
-    if (p.timer) clearTimeout(p.timer);
+    if (this.pending.size === 0 && this.awaiting.size === 0) this.stopTimer();
     if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
     p.resolve(r);
   }
@@ -290,7 +332,6 @@ export class MinerConnection {
     const p = this.pending.get(msg.id);
     if (!p) return; // answered after we gave up (or id 0: a message we sent was unparseable)
     this.pending.delete(msg.id);
-    if (p.timer) clearTimeout(p.timer);
     if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
     const session = this.session as Session;
     const result: QueryResult = {
@@ -313,14 +354,9 @@ export class MinerConnection {
       return;
     }
     const leaf = leafHash(session.id, session.localPublicKey, responseDigest(minerDigest, msg));
-    const timer = setTimeout(() => {
-      const a = this.awaiting.get(msg.id);
-      if (!a) return;
-      this.awaiting.delete(msg.id);
-      a.result.proofError = 'proof_timeout';
-      a.resolve(a.result);
-    }, this.opts.proofWaitMs);
-    this.awaiting.set(msg.id, { result, leaf, reqDigest: minerDigest, timer, resolve: p.resolve });
+    const deadline = now() + this.opts.proofWaitMs;
+    this.watch(deadline);
+    this.awaiting.set(msg.id, { result, leaf, reqDigest: minerDigest, deadline, resolve: p.resolve });
   }
 
   private onProof(msg: ProofMessage): void {
@@ -331,7 +367,6 @@ export class MinerConnection {
       const a = this.awaiting.get(it.id);
       if (!a) continue;
       this.awaiting.delete(it.id);
-      clearTimeout(a.timer);
       const root = rootFromPath(a.leaf, it.index, msg.count, it.path, memo);
       if (!root || !Buffer.from(root).equals(Buffer.from(msg.root))) {
         a.result.proofError = 'path_mismatch';
@@ -362,6 +397,7 @@ export class MinerConnection {
       }
       a.resolve(a.result);
     }
+    if (this.pending.size === 0 && this.awaiting.size === 0) this.stopTimer();
   }
 
   private abortAll(close: number, reason: string): void {
@@ -372,6 +408,7 @@ export class MinerConnection {
 
   private onClosed(): void {
     this.closed = true;
+    this.stopTimer();
     if (this.outImmediate) {
       clearImmediate(this.outImmediate);
       this.outImmediate = undefined;
@@ -391,7 +428,6 @@ export class MinerConnection {
     }
     for (const [id, a] of [...this.awaiting]) {
       this.awaiting.delete(id);
-      clearTimeout(a.timer);
       a.result.proofError = 'connection_closed';
       a.resolve(a.result);
     }
