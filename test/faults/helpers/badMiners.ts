@@ -43,7 +43,7 @@ function frame(len: number): Buffer {
   return Buffer.concat([head, body]);
 }
 
-async function listen(kind: string, onSocket: (s: Socket, timers: Set<NodeJS.Timeout>) => void): Promise<BadServer> {
+async function listen(kind: string, onSocket: (s: Socket, timers: Set<NodeJS.Timeout>) => void, port0 = 0): Promise<BadServer> {
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const srv: Server = createServer((s) => {
@@ -53,7 +53,7 @@ async function listen(kind: string, onSocket: (s: Socket, timers: Set<NodeJS.Tim
     s.on('close', () => sockets.delete(s));
     onSocket(s, timers);
   });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => srv.listen(port0, '127.0.0.1', r));
   const port = (srv.address() as { port: number }).port;
   const out: BadServer = {
     kind,
@@ -102,16 +102,19 @@ function dribble(s: Socket, bytes: Buffer, byteMs: number, timers: Set<NodeJS.Ti
   });
 }
 
-export function silentServer(): Promise<BadServer> {
-  return listen('silent', (s) => s.resume());
+export function silentServer(port = 0): Promise<BadServer> {
+  return listen('silent', (s) => s.resume(), port);
 }
 
-export function dribbleServer(byteMs = 50): Promise<BadServer> {
-  return listen('dribble', (s, timers) =>
-    onUpgrade(s, (answer) => {
-      s.write(answer);
-      dribble(s, frame(300), byteMs, timers);
-    }),
+export function dribbleServer(byteMs = 50, port = 0): Promise<BadServer> {
+  return listen(
+    'dribble',
+    (s, timers) =>
+      onUpgrade(s, (answer) => {
+        s.write(answer);
+        dribble(s, frame(300), byteMs, timers);
+      }),
+    port,
   );
 }
 
@@ -119,13 +122,16 @@ export function slowUpgradeServer(byteMs = 50): Promise<BadServer> {
   return listen('slowUpgrade', (s, timers) => onUpgrade(s, (answer) => dribble(s, Buffer.from(answer, 'latin1'), byteMs, timers)));
 }
 
-export function midFrameServer(): Promise<BadServer> {
-  return listen('midFrame', (s) =>
-    onUpgrade(s, (answer) => {
-      s.write(answer);
-      const f = frame(200);
-      s.write(f.subarray(0, 60), () => s.destroy());
-    }),
+export function midFrameServer(port = 0): Promise<BadServer> {
+  return listen(
+    'midFrame',
+    (s) =>
+      onUpgrade(s, (answer) => {
+        s.write(answer);
+        const f = frame(200);
+        s.write(f.subarray(0, 60), () => s.destroy());
+      }),
+    port,
   );
 }
 
