@@ -205,10 +205,8 @@ export class FakeChain implements ValidatorChain {
     if (epoch !== live[pos].epoch + period) return rejected('RevealTooEarly');
     this.commits.set(signer.address, live.slice(pos + 1));
     const uid = this.mg.hotkeys.indexOf(signer.address);
-    if (uid >= 0) {
-      this.mg.lastUpdate[uid] = at;
-      if (this.mg.weights) this.mg.weights[uid] = uids.map((u, i) => [u, values[i]]);
-    }
+    // as subtensor: with commit-reveal on, LastUpdate was set by the commit, not by the reveal
+    if (uid >= 0 && this.mg.weights) this.mg.weights[uid] = uids.map((u, i) => [u, values[i]]);
     return { status: 'included', blockHash: '0x00', blockNumber: at, events: [] };
   }
 }

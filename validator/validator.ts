@@ -810,7 +810,7 @@ export class Validator {
       this.log.updateWeightCommit(c.id, { status: 'revealed', revealBlock: res.blockNumber, revealAttempts: c.revealAttempts, error: null, at: now });
       // the weights are on chain from here: the weight-set log says so like for a set
       this.log.recordWeightSet({ epoch: this.epoch, preparedId: c.preparedId, status: 'included', block: b, scheduledFor: null, includedBlock: res.blockNumber, error: null, attempts, at: now });
-      this.lastSetBlock = Math.max(this.lastSetBlock ?? 0, res.blockNumber);
+      // LastUpdate is not touched by a reveal under commit-reveal (the commit set it): lastSetBlock stays
       this.commitCounts.revealed++;
       this.weightCounts.included++;
       this.logger.info('weights revealed', { block: res.blockNumber, commitEpoch: c.commitEpoch, revealEpoch: c.revealEpoch, n: c.uids.length, versionKey: c.versionKey });

@@ -129,7 +129,8 @@ describe('Validator commit-reveal (CRv2)', () => {
     const sets = [1, 2].flatMap((e) => r.log.loadEpoch(e).weightSets);
     expect(sets.map((w) => [w.status, w.preparedId, w.includedBlock])).toEqual([['included', wp[0].id, 108]]);
     expect(r.v.status().weightCommits).toMatchObject({ committed: 1, revealed: 1, pending: 0, rejected: 0, expired: 0 });
-    expect(r.v.status().lastSetBlock).toBe(108);
+    expect(r.v.status().lastSetBlock).toBe(102); // the commit's block: LastUpdate is not moved by the reveal
+    expect(r.chain.mg.lastUpdate[0]).toBe(102);
   });
 
   it('over many tempos every reveal lands in exactly its reveal epoch (never early, never rejected)', async () => {
