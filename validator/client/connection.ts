@@ -363,12 +363,14 @@ export class MinerConnection {
     const session = this.session as Session;
     let sigOk: boolean | undefined;
     const memo: NodeMemo = new Map();
+    let rootHex: string | undefined;
+    let sigHex: string | undefined;
     for (const it of msg.items) {
       const a = this.awaiting.get(it.id);
       if (!a) continue;
       this.awaiting.delete(it.id);
       const root = rootFromPath(a.leaf, it.index, msg.count, it.path, memo);
-      if (!root || !Buffer.from(root).equals(Buffer.from(msg.root))) {
+      if (!root || !Buffer.from(root.buffer, root.byteOffset, root.byteLength).equals(msg.root)) {
         a.result.proofError = 'path_mismatch';
       } else {
         if (sigOk === undefined) {
@@ -385,12 +387,12 @@ export class MinerConnection {
             validator: session.localHotkey,
             session: (this.sessionHex ??= hex(session.id)),
             requestDigest: hex(a.reqDigest),
-            root: hex(msg.root),
+            root: (rootHex ??= hex(msg.root)),
             count: msg.count,
             index: it.index,
             path: it.path.map(hex),
             ts: msg.ts,
-            signature: hex(msg.signature),
+            signature: (sigHex ??= hex(msg.signature)),
           };
           a.result.proof = proof;
         }
