@@ -24,7 +24,6 @@ const NETUID = 1;
 
 let dir: string;
 let chain: RunningLocalChain;
-let client: SubstrateChainClient;
 const procs: ChildProcess[] = [];
 
 beforeAll(async () => {
@@ -57,12 +56,9 @@ beforeAll(async () => {
     procs.push(m);
     await waitForOutput(m, /miner listening/, 30_000);
   }
-  client = new SubstrateChainClient({ endpoint: chain.url });
-  await client.start();
 }, 60_000);
 
 afterAll(async () => {
-  await client?.stop();
   for (const p of procs) await stopChild(p, 3000);
   await chain?.close();
   rmSync(dir, { recursive: true, force: true });
@@ -107,8 +103,16 @@ function checkRevealed(cs: LoggedWeightCommit[]): void {
 /** the validators' hotkey addresses, as the processes report them */
 const addresses = new Map<string, string>();
 
+/** the validator's Weights row as the chain reports it (read with the real chain client) */
 async function chainRow(name: string): Promise<[number, number][]> {
-  const mg = await client.metagraph(NETUID, { weights: true });
+  const client = new SubstrateChainClient({ endpoint: chain.url });
+  await client.start();
+  let mg;
+  try {
+    mg = await client.metagraph(NETUID, { weights: true });
+  } finally {
+    await client.stop();
+  }
   const uid = mg.hotkeys.indexOf(addresses.get(name)!);
   expect(uid).toBeGreaterThanOrEqual(0);
   return (mg.weights![uid] ?? []).map(([u, w]) => [u, w] as [number, number]);
