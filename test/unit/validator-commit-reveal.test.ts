@@ -174,6 +174,36 @@ describe('Validator commit-reveal (CRv2)', () => {
     expect(a.chain.mg.weights![0].length).toBeGreaterThan(0);
   });
 
+  it('killed while the commit was in flight (row still `submitted`): the restart assumes it landed in block + 1 and reveals it there', async () => {
+    const path = join(dir, 's.db');
+    const a = rig({ path, options: { weightRetries: 0 } });
+    await a.v.init();
+    await a.v.runStep();
+    // what a process killed inside commit_weights leaves: the chain got the commit, the log only the submitted row
+    a.chain.commitScript.push(() => {
+      throw new Error('killed');
+    });
+    await adv(a, 101);
+    const [c0] = a.log.weightCommits();
+    expect(c0.status).toBe('failed'); // this process saw a transport failure...
+    a.log.close();
+    open.splice(open.indexOf(a), 1);
+    const raw = openLogStore(path);
+    raw.updateWeightCommit(c0.id, { status: 'submitted', error: null }); // ...a killed one would have left `submitted`
+    raw.close();
+    const list = a.chain.commits.get('5Val') ?? [];
+    list.push({ hash: c0.hash, epoch: a.chain.epochIndex(102) });
+    a.chain.commits.set('5Val', list);
+    a.chain.mg.lastUpdate[0] = 102;
+    const b = rig({ path, chain: a.chain });
+    await b.v.init();
+    expect(b.v.status().lastSetBlock).toBe(102);
+    await adv(b, 106);
+    expect(a.chain.revealCalls).toHaveLength(0);
+    await adv(b, 107);
+    expect(b.log.weightCommits()[0]).toMatchObject({ status: 'revealed', commitEpoch: 9, revealEpoch: 10, revealBlock: 108 });
+  });
+
   it('CommittingWeightsTooFast: the commit is logged rejected and scheduled for the first allowed block, then made there', async () => {
     const r = rig();
     await r.v.init();
