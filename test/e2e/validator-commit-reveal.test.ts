@@ -1,6 +1,6 @@
 /**
  * Commit-reveal (CRv2) end to end: `subnet validator` processes against the REAL local chain
- * (chain-mock over JSON-RPC/WebSocket, CommitRevealWeightsEnabled = true, RevealPeriodEpochs = 2)
+ * (chain-mock over JSON-RPC/WebSocket, CommitRevealWeightsEnabled = true, RevealPeriodEpochs = 3)
  * and real `subnet miner` processes. After commit and reveal, the chain's `Weights` row of the
  * validator is the prepared weights (max-upscaled); a kill -9 between commit and reveal is
  * revealed by the restarted process from its log.
@@ -19,7 +19,7 @@ import { commitEpochIndex } from '../../validator/schedule';
 import { freePort, spawnCli, stopChild, waitForOutput } from '../helpers/cli';
 
 const TEMPO = 10;
-const PERIOD = 2;
+const PERIOD = 3;
 const NETUID = 1;
 
 let dir: string;
@@ -62,7 +62,10 @@ afterAll(async () => {
   for (const p of procs) await stopChild(p, 3000);
   await chain?.close();
   rmSync(dir, { recursive: true, force: true });
-});
+  // @polkadot/rpc-core unsubscribes with a delay (refCountDelay, 1.75 s) after ApiPromise.disconnect:
+  // let those timers run out so nothing is left behind
+  await new Promise((r) => setTimeout(r, 2000));
+}, 30_000);
 
 function startValidator(name: string, db: string, extra: string[] = []): ChildProcess & { output: () => string } {
   const c = spawnCli(['validator', '--netuid', String(NETUID), '--dev', name, '--chain', chain.url, '--db', db, '--step-ms', '150', '--timeout', '800', '--sync-every', '2', '--log-level', 'info', ...extra]) as ChildProcess & { output: () => string };
@@ -121,7 +124,7 @@ async function chainRow(name: string): Promise<[number, number][]> {
 describe('subnet validator with commit-reveal on (local chain)', () => {
   it('commits, reveals in commit_epoch + RevealPeriodEpochs, and the chain Weights row equals the prepared weights', async () => {
     const db = join(dir, 'dave.db');
-    const c = startValidator('dave', db, ['--max-steps', '70']);
+    const c = startValidator('dave', db, ['--max-steps', '80']);
     const line = await waitForOutput(c, /validator running: uid \d+, hotkey (\S+),/, 30_000);
     addresses.set('dave', /hotkey (\S+),/.exec(line)![1]);
     const { code, stdout } = await waitExit(c);
@@ -171,7 +174,7 @@ describe('subnet validator with commit-reveal on (local chain)', () => {
     const target = pending[0];
 
     const b = startValidator('ferdie', db);
-    // the reveal window of the commit opens RevealPeriodEpochs (2) epochs later: wait for it
+    // the reveal window of the commit opens RevealPeriodEpochs (3) epochs later: wait for it
     for (let i = 0; i < 200; i++) {
       await new Promise((r) => setTimeout(r, 100));
       const row = commitsOf(db).find((x) => x.id === target.id)!;
