@@ -13,6 +13,9 @@
  *   miner_batched_rps  the same with --batch (micro-batching)
  *   p50_ms, p99_ms     answer latency in the miner_rps phase (client side)
  *   rss_*              miner process RSS before/after the load
+ *   *_cpu_us_per_req   CPU time (user + system) per answered request: the miner process (/proc,
+ *                      10 ms ticks) and the client (this process, process.cpuUsage()); the
+ *                      raw_ws_*_cpu_us_per_msg pair is the same for the bare echo
  * `long` (or requests=N) runs N requests (default 1,000,000) through one miner and samples its RSS.
  * The miner runs with --axon.rate_limit 0 (the per-hotkey rate limit would otherwise be measured).
  */
