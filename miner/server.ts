@@ -24,6 +24,7 @@ import { nullMinerMetrics, type ForwardResult, type Handler, type MinerMetrics, 
 import { defaultAxonOptions, type AxonOptions } from './options';
 import { BoundedPriorityQueue, RateLimiter } from './policy';
 import { ProofBatcher } from './proofBatcher';
+import { MODEL_INPUT_ERROR_CODES } from '../shared/model/interface';
 
 export interface AxonComponents {
   keypair: Keypair;
@@ -78,17 +79,7 @@ class Conn {
 }
 
 /** Model input errors (shared/model codes) answered as 422 invalid_input. */
-const INPUT_ERROR_CODES = new Set([
-  'MODEL_BAD_REQUEST',
-  'MODEL_BAD_INPUT_NAME',
-  'MODEL_MISSING_INPUT',
-  'MODEL_BAD_DTYPE',
-  'MODEL_BAD_SHAPE',
-  'MODEL_BAD_LENGTH',
-  'MODEL_BATCH_TOO_LARGE',
-  'MODEL_INPUT_TOO_LARGE',
-  'MODEL_NAN',
-]);
+const INPUT_ERROR_CODES: ReadonlySet<string> = new Set(MODEL_INPUT_ERROR_CODES);
 
 /** a batch frame is cut at this many messages or (approximate) plaintext bytes */
 const MAX_FRAME_MESSAGES = 512;

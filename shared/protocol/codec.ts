@@ -6,24 +6,13 @@
  */
 import { Packr, Unpackr, RESET_BUFFER_MODE } from 'msgpackr';
 import type { DType, TensorData, TensorSpec } from '../model/interface';
+import { DTYPE_BYTES, isDType } from '../model/tensor';
 import { BadMessageError } from './errors';
 import type { Body, CancelMessage, Message, Meta, ProofMessage, RequestMessage, ResponseMessage, WelcomeMessage, WireError } from './types';
 
-export const DTYPE_SIZE: Record<DType, number> = {
-  float32: 4,
-  float64: 8,
-  int32: 4,
-  int64: 8,
-  uint8: 1,
-  int8: 1,
-  uint16: 2,
-  int16: 2,
-  bool: 1,
-};
-
-export function isDType(x: unknown): x is DType {
-  return typeof x === 'string' && Object.prototype.hasOwnProperty.call(DTYPE_SIZE, x);
-}
+/** byte size of one element per dtype (one table, in shared/model) */
+export const DTYPE_SIZE: Readonly<Record<DType, number>> = DTYPE_BYTES;
+export { isDType };
 
 export interface CodecLimits {
   maxTensors: number;
