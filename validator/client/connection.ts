@@ -110,7 +110,7 @@ export class MinerConnection {
       const hs = new ClientHandshake(this.keypair, { expectedServer: expected, skewMs: this.opts.handshakeSkewMs });
       let ws: WebSocket;
       try {
-        ws = new WebSocket(this.target.endpoint, { maxPayload: this.opts.maxPayload, perMessageDeflate: false, handshakeTimeout: this.opts.timeoutMs });
+        ws = new WebSocket(this.target.endpoint, { maxPayload: this.opts.maxPayload, perMessageDeflate: false, handshakeTimeout: this.opts.connectTimeoutMs });
       } catch (err) {
         reject(new SubnetError('unreachable', `bad endpoint: ${errorMessage(err)}`, { endpoint: this.target.endpoint }));
         return;

@@ -1,7 +1,13 @@
 /** Client pool settings with safe defaults (the CLI takes its defaults from here). */
 export interface ClientOptions {
-  /** default per-request timeout (connect + handshake + answer) */
+  /** default per-request timeout (answer; also how long a request waits for a connection still connecting) */
   timeoutMs: number;
+  /**
+   * bound on opening a connection (TCP + WebSocket upgrade + handshake + welcome), independent of
+   * request timeouts: a request whose deadline passes while its connection is still connecting
+   * resolves as `timeout`, and the connect goes on in the background up to this long
+   */
+  connectTimeoutMs: number;
   /** targets queried at once by one query() */
   maxConcurrency: number;
   /** reconnect backoff after a failed connect: initial delay, doubling up to maxMs (±20 % jitter) */
@@ -23,6 +29,7 @@ export interface ClientOptions {
 
 export const defaultClientOptions: Readonly<ClientOptions> = Object.freeze({
   timeoutMs: 12_000,
+  connectTimeoutMs: 10_000,
   maxConcurrency: 64,
   backoffInitialMs: 250,
   backoffMaxMs: 30_000,

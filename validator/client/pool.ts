@@ -19,6 +19,8 @@ export interface ClientComponents {
 interface Slot {
   conn?: MinerConnection;
   connecting?: Promise<MinerConnection>;
+  /** the connect in progress: its connection and its abort (close() ends it at once) */
+  pending?: { conn: MinerConnection; ac: AbortController };
   failures: number;
   nextAttemptAt: number;
   lastError?: SubnetError;
@@ -88,8 +90,11 @@ export class ClientPool {
     }
     let conn: MinerConnection;
     try {
-      conn = await this.connection(target, timeoutMs, opts.signal);
+      // wait for the connection at most until this request's deadline; the connect itself is
+      // bounded by connectTimeoutMs and goes on in the background when the request gives up
+      conn = await this.connection(target, Math.max(1, timeoutMs - (performance.now() - t0)), opts.signal);
     } catch (err) {
+      if (this.closed) return fail('error', 'pool_closed', 'the client pool is closed');
       const e = err instanceof SubnetError ? err : new SubnetError('error', errorMessage(err));
       const status = e.code === 'unreachable' || e.code === 'backoff' ? 'unreachable' : e.code === 'timeout' ? 'timeout' : e.code === 'aborted' ? 'aborted' : 'error';
       return fail(status, e.code, e.message, e.context);
@@ -103,7 +108,8 @@ export class ClientPool {
     }
   }
 
-  private async connection(target: Target, timeoutMs: number, signal?: AbortSignal): Promise<MinerConnection> {
+  /** The target's open connection, connecting if needed; waits at most waitMs (then `timeout`). */
+  private async connection(target: Target, waitMs: number, signal?: AbortSignal): Promise<MinerConnection> {
     const key = targetKey(target);
     let slot = this.slots.get(key);
     if (!slot) {
@@ -129,10 +135,14 @@ export class ClientPool {
         const e = new Error('connect timed out');
         e.name = 'TimeoutError';
         ac.abort(e);
-      }, timeoutMs);
+      }, this.options.connectTimeoutMs);
+      s.pending = { conn, ac };
       s.connecting = conn
         .connect(ac.signal)
-        .finally(() => clearTimeout(timer))
+        .finally(() => {
+          clearTimeout(timer);
+          s.pending = undefined;
+        })
         .then(() => {
           s.failures = 0;
           s.conn = conn;
@@ -153,7 +163,7 @@ export class ClientPool {
           s.connecting = undefined;
         });
     }
-    return raceSignal(slot.connecting as Promise<MinerConnection>, signal);
+    return raceDeadline(slot.connecting as Promise<MinerConnection>, waitMs, signal);
   }
 
   private evictIfFull(keep: string): void {
@@ -178,27 +188,46 @@ export class ClientPool {
     const waits: Promise<unknown>[] = [];
     for (const s of this.slots.values()) {
       if (s.conn) waits.push(s.conn.close());
-      if (s.connecting) waits.push(s.connecting.then((c) => c.close()).catch(() => undefined));
+      const pending = s.pending;
+      if (pending) {
+        // end the connect now (not after connectTimeoutMs) and wait for its socket to be gone
+        pending.ac.abort(new SubnetError('aborted', 'the client pool is closed'));
+        waits.push((s.connecting as Promise<MinerConnection>).catch(() => undefined).then(() => pending.conn.close()));
+      }
     }
     this.slots.clear();
     await Promise.all(waits);
   }
 }
 
-function raceSignal<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(new SubnetError('aborted', 'aborted by the caller'));
+/**
+ * Settles with p, or rejects with `timeout` after waitMs or `aborted` on the signal, whichever
+ * comes first; p itself goes on (the connect continues in the background). One timer, cleared.
+ */
+function raceDeadline<T>(p: Promise<T>, waitMs: number, signal?: AbortSignal): Promise<T> {
+  if (signal?.aborted) return Promise.reject(new SubnetError('aborted', 'aborted by the caller'));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new SubnetError('aborted', 'aborted by the caller'));
-    signal.addEventListener('abort', onAbort, { once: true });
+    let done = false;
+    const finish = (): boolean => {
+      if (done) return false;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      return true;
+    };
+    const onAbort = () => {
+      if (finish()) reject(new SubnetError('aborted', 'aborted by the caller'));
+    };
+    const timer = setTimeout(() => {
+      if (finish()) reject(new SubnetError('timeout', `still connecting after ${Math.round(waitMs)} ms (the connect goes on in the background)`, { connecting: true }));
+    }, Math.max(1, Math.ceil(waitMs)));
+    signal?.addEventListener('abort', onAbort, { once: true });
     p.then(
       (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
+        if (finish()) resolve(v);
       },
       (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
+        if (finish()) reject(e);
       },
     );
   });
