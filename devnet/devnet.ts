@@ -19,6 +19,7 @@ import { nullLogger } from '../shared/logger';
 import { packageRoot } from '../shared/paths';
 import { genesisSpec, minerArgs, validatorArgs } from './commands';
 import { colluderPath, handlerPath } from './handlers';
+import { FLIP_PERIOD_ENV, FLIP_START_ENV } from './handlers/flipping';
 import { RAO_PER_TAO, type DevnetOptions, type MinerKind } from './options';
 import { reaperScript } from './reaper';
 import { createRunDir, layoutFor, minerFiles, minerName, validatorFiles, validatorName, type RunLayout } from './runDir';
@@ -127,6 +128,10 @@ export class Devnet {
   /** the run folder was created by this run (nothing is written into a folder that was refused) */
   created = false;
   private stopped = false;
+  /** flipping miners: wall-clock time (ms since the Unix epoch) their first honest phase starts */
+  private flipStartMs = 0;
+  /** validators the devnet stopped on purpose (inactive scenarios) */
+  private readonly stoppedOnPurpose = new Set<string>();
 
   constructor(options: DevnetOptions, components: DevnetComponents = {}) {
     this.options = options;
@@ -191,6 +196,12 @@ export class Devnet {
       genesis: genesis as never,
       runtime: { allowLoopbackAxons: true },
     });
+    // the chain produces block b about b · blockMs after this; the flippers' first phase starts
+    // with the subnet's first epoch block
+    const chainStartMs = Date.now();
+    let firstEpochBlock = 1;
+    while (!isEpochBlock(firstEpochBlock, o.subnet.tempo, o.netuid)) firstEpochBlock++;
+    this.flipStartMs = chainStartMs + firstEpochBlock * o.blockMs;
     this.progress(`local chain at ${this.chain.url} (block every ${o.blockMs} ms)`);
     // uids follow the genesis: the owner (validator-0) is uid 0, then every neuron in genesis order
     this.neurons.forEach((n, i) => (n.uid = i));
@@ -222,6 +233,12 @@ export class Devnet {
       if (r.status !== 'included') throw new SubnetError('DEVNET_SETUP_FAILED', `add_stake for ${owner.name} ${r.status}: ${'error' in r ? r.error : 'reason' in r ? r.reason : ''}`, { result: r });
     }
     await this.resolveUids();
+    if (o.flipping) {
+      this.progress(`flipping scenario: miner uid(s) ${this.neurons.filter((n) => n.kind === 'flipping').map((n) => n.uid).join(', ')} answer honestly for ${o.flipping.flip_every} epoch(s), then garbage for as many (${this.flipPeriodMs()} ms per phase by the wall clock)`);
+    }
+    if (o.inactive) {
+      this.progress(`inactive scenario: validator uid(s) ${this.stoppingValidators().map((n) => n.uid).join(', ')} (${(o.inactive.inactive_stake * 100).toFixed(0)}% of validator stake) stop setting weights at epoch ${o.inactive.stop_epoch}`);
+    }
     if (o.collusion) {
       const c = o.validators.filter((v) => v.collude).length;
       this.progress(`collusion scenario: ${c} of ${o.validators.length} validators (${(o.collusion.colluding_stake * 100).toFixed(0)}% of validator stake, the median point of [${o.collusion.from_points.join(', ')}]) put all weight on miner uid ${this.cheater()?.uid}`);
@@ -237,6 +254,7 @@ export class Devnet {
 
   private progress(line: string): void {
     const t = ((performance.now() - (this.startedAt || performance.now())) / 1000).toFixed(1);
+    if (this.options.scenarioKind) line = `[${this.options.scenarioKind}] ${line}`;
     this.sinks.progress(`[${t.padStart(5)} s] ${line}`);
     try {
       appendFileSync(this.layout.devnetLog, `${new Date().toISOString()} ${line}\n`);
@@ -278,11 +296,34 @@ export class Devnet {
 
   private launchMiner(n: NeuronInfo, models: Record<'reference' | 'noisy' | 'quantised', string>): void {
     const model = n.kind === 'noisy' ? models.noisy : n.kind === 'quantised' ? models.quantised : models.reference;
-    const handler = n.kind === 'slow' ? handlerPath('slow') : n.kind === 'garbage' ? handlerPath('garbage') : undefined;
+    const handler = n.kind === 'slow' || n.kind === 'garbage' || n.kind === 'flipping' ? handlerPath(n.kind) : undefined;
     const args = minerArgs(this.cli, this.chain!.url, this.options.netuid, { name: n.name, kind: n.kind as MinerKind, walletsDir: this.layout.walletsDir, port: n.port!, model, handler });
-    const env = { ...process.env, DEVNET_SLOW_MS: String(this.options.slowDelayMs), DEVNET_GARBAGE_SEED: String(this.options.seed + (n.uid ?? 0)) };
+    const env = { ...process.env, DEVNET_SLOW_MS: String(this.options.slowDelayMs), DEVNET_GARBAGE_SEED: String(this.options.seed + (n.uid ?? 0)),
+      ...(n.kind === 'flipping' ? { [FLIP_PERIOD_ENV]: String(this.flipPeriodMs()), [FLIP_START_ENV]: String(this.flipStartMs) } : {}),
+    };
     const st = this.supervisor.start({ name: n.name, command: process.execPath, args, logFile: n.logFile, env });
     n.pid = st.pid;
+  }
+
+  /** one phase of a flipping miner: block_ms × (tempo + 1) × flip_every */
+  private flipPeriodMs(): number {
+    return this.options.blockMs * (this.options.subnet.tempo + 1) * (this.options.flipping?.flip_every ?? 1);
+  }
+
+  /** validators an inactive scenario stops */
+  private stoppingValidators(): NeuronInfo[] {
+    return this.neurons.filter((n) => n.role === 'validator' && this.options.validators[Number(n.name.split('-')[1])]?.stopAtEpoch !== undefined);
+  }
+
+  /** Inactive scenarios: stop (SIGTERM through the supervisor, not a crash) the validators whose epoch has come. */
+  private stopDueValidators(): void {
+    for (const n of this.stoppingValidators()) {
+      const at = this.options.validators[Number(n.name.split('-')[1])].stopAtEpoch!;
+      if (this.counted < at || this.stoppedOnPurpose.has(n.name)) continue;
+      this.stoppedOnPurpose.add(n.name);
+      this.progress(`epoch ${this.counted}: stopping ${n.name} (uid ${n.uid}) on purpose: it sets no more weights`);
+      void this.supervisor.stopChild(n.name).catch((err) => this.log.warn('stopping a validator failed', { name: n.name, error: errorMessage(err) }));
+    }
   }
 
   /** the cheating miner of a collusion run: the first garbage miner */
@@ -317,7 +358,9 @@ export class Devnet {
   }
 
   private onChildExit(s: ChildState): void {
-    if (this.stopped || !s.crashed) return;
+    if (this.stopped) return;
+    if (s.stoppedOnPurpose) this.progress(`${s.name} stopped on purpose (code ${s.exitCode}, signal ${s.signal})`);
+    if (!s.crashed) return;
     const n = this.neurons.find((x) => x.name === s.name);
     this.progress(`${s.name} exited unexpectedly (code ${s.exitCode}, signal ${s.signal}); log: ${s.logFile}`);
     // a validator or every miner gone: the run cannot show what it should; fail it
@@ -377,6 +420,7 @@ export class Devnet {
       ready !== null && this.neurons.filter((n) => n.role === 'validator').every((n) => n.uid !== undefined && (mg.lastUpdate[n.uid] ?? 0) > ready);
     if (hasConsensus && validatorsCurrent && this.firstEpochAt === null) this.firstEpochAt = performance.now();
     if (this.firstEpochAt !== null) this.counted++;
+    if (this.firstEpochAt !== null) this.stopDueValidators();
     const wall = (performance.now() - this.startedAt) / 1000;
     const report: EpochReport = { epoch: this.firstEpochAt !== null ? this.counted : 0, block, rows, wall_s: wall };
     this.lastReport = report;
@@ -437,7 +481,8 @@ export class Devnet {
   async waitForValidatorLogs(epochBlock: number, timeoutMs = 6000): Promise<string[]> {
     const { openLogStore } = await import('../shared/log/sqlite');
     const deadline = performance.now() + timeoutMs;
-    const missing = new Set(this.neurons.filter((n) => n.role === 'validator'));
+    // a validator stopped on purpose (inactive scenario) logs no more epochs
+    const missing = new Set(this.neurons.filter((n) => n.role === 'validator' && !this.stoppedOnPurpose.has(n.name)));
     while (missing.size > 0 && performance.now() < deadline) {
       for (const n of [...missing]) {
         try {
@@ -471,8 +516,25 @@ export class Devnet {
           cheater_incentive_share: totalIncentive > 0 ? Math.round(((neurons.find((r) => r.uid === cheater.uid)?.incentive ?? 0) / totalIncentive) * 1e6) / 1e6 : 0,
         }
       : undefined;
+    const flipping = this.options.flipping
+      ? { flip_every: this.options.flipping.flip_every, period_ms: this.flipPeriodMs(), flipper_uids: this.neurons.filter((n) => n.kind === 'flipping').map((n) => n.uid!) }
+      : undefined;
+    const stoppedUids = this.stoppingValidators().map((n) => n.uid!);
+    const totalDividends = neurons.reduce((a, r) => a + r.dividends, 0);
+    const inactive = this.options.inactive
+      ? {
+          inactive_stake: this.options.inactive.inactive_stake,
+          stop_epoch: this.options.inactive.stop_epoch,
+          stopped_uids: stoppedUids,
+          stopped: this.stoppingValidators().filter((n) => this.stoppedOnPurpose.has(n.name)).map((n) => n.uid!),
+          stopped_dividend_share: totalDividends > 0 ? Math.round((neurons.filter((r) => stoppedUids.includes(r.uid)).reduce((a, r) => a + r.dividends, 0) / totalDividends) * 1e6) / 1e6 : 0,
+        }
+      : undefined;
     return {
+      ...(this.options.scenarioKind ? { scenario_kind: this.options.scenarioKind } : {}),
       ...(collusion ? { collusion } : {}),
+      ...(flipping ? { flipping } : {}),
+      ...(inactive ? { inactive } : {}),
       epochs: this.counted,
       wall_s: Math.round(((performance.now() - this.startedAt) / 1000) * 1000) / 1000,
       time_to_first_epoch_s: this.firstEpochAt === null ? null : Math.round(((this.firstEpochAt - this.startedAt) / 1000) * 1000) / 1000,

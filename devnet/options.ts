@@ -3,7 +3,7 @@
  * defaults from here; a scenario file (./scenario.ts) overrides them, CLI flags override both.
  */
 
-export const MINER_KINDS = ['honest', 'noisy', 'quantised', 'slow', 'garbage'] as const;
+export const MINER_KINDS = ['honest', 'noisy', 'quantised', 'slow', 'garbage', 'flipping'] as const;
 export type MinerKind = (typeof MINER_KINDS)[number];
 
 export function isMinerKind(s: string): s is MinerKind {
@@ -21,6 +21,8 @@ export interface ValidatorSpec {
   scorer?: string;
   /** a colluding validator (collusion scenarios): it puts all its weight on the cheating miner */
   collude?: boolean;
+  /** an inactive scenario: the devnet stops this validator's process once this many epochs were counted */
+  stopAtEpoch?: number;
 }
 
 /** Subnet hyperparameters the devnet sets with sudo before anything registers. */
@@ -70,6 +72,12 @@ export interface DevnetOptions {
   netuid: number;
   /** a collusion scenario (from `subnet simulate`'s format): the point of the curve this run shows */
   collusion?: { colluding_stake: number; from_points: number[] };
+  /** the `kind` of a simulate-format scenario (collusion, flipping, inactive), shown in progress lines */
+  scenarioKind?: string;
+  /** a flipping scenario: flippers answer honestly for `flip_every` epochs, then garbage for as many */
+  flipping?: { flip_every: number };
+  /** an inactive scenario: the stake share that stops and the counted epoch it stops at */
+  inactive?: { inactive_stake: number; stop_epoch: number };
   /** what the scenario translation changed (shown as progress lines) */
   notes?: string[];
 }

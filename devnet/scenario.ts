@@ -199,13 +199,126 @@ export function applySimulateCollusion(base: DevnetOptions, o: Json): DevnetOpti
   return out;
 }
 
+/** fields every simulate kind has (accepted here; those without a live meaning are ignored, as for collusion) */
+const SIMULATE_COMMON_KEYS = [
+  'name', 'description', 'kind', 'validators', 'miners', 'epochs', 'seed', 'kappa', 'yuma3', 'tempo', 'activity_cutoff',
+  'bonds_moving_average', 'max_allowed_validators', 'noise', 'stake_sigma', 'quality_min', 'bonds_penalty', 'liquid_alpha',
+  'rao_emission',
+];
+const SIMULATE_FLIPPING_KEYS = new Set([...SIMULATE_COMMON_KEYS, 'flippers', 'flip_every']);
+const SIMULATE_INACTIVE_KEYS = new Set([...SIMULATE_COMMON_KEYS, 'inactive_stake', 'stop_epoch', 'quality_drift']);
+/** the live devnet runs at most this many epochs of a simulate scenario */
+export const LIVE_MAX_EPOCHS = 20;
+/** and a tempo of at most this many blocks */
+export const LIVE_MAX_TEMPO = 20;
+
+/** The parts of a simulate scenario every kind shares: population scaled down, epochs/tempo capped, kappa/yuma3/seed. */
+function simulateCommon(base: DevnetOptions, o: Json, keys: Set<string>, kind: string): { out: DevnetOptions; v: number; m: number; notes: string[] } {
+  for (const k of Object.keys(o)) {
+    if (!keys.has(k)) throw new SubnetError('DEVNET_BAD_SCENARIO', `field "${k}" of a ${kind} scenario is not supported on the devnet`, { field: k });
+  }
+  const vAsked = num(o, 'validators', 'validators', 1, 4096) ?? 4;
+  const mAsked = num(o, 'miners', 'miners', 1, 4096) ?? 6;
+  const v = Math.min(vAsked, LIVE_MAX_VALIDATORS);
+  const m = Math.min(mAsked, LIVE_MAX_MINERS);
+  const out: DevnetOptions = { ...base, subnet: { ...base.subnet }, validator: { ...base.validator } };
+  out.scenarioKind = kind;
+  if (o.name !== undefined) {
+    if (typeof o.name !== 'string') throw new SubnetError('DEVNET_BAD_SCENARIO', 'scenario field "name" must be a string', { field: 'name' });
+    out.scenarioName = o.name;
+  }
+  const notes: string[] = [];
+  if (v < vAsked || m < mAsked) notes.push(`scaled down to ${v} validators and ${m} miners (the scenario asks ${vAsked} and ${mAsked}; each is a process here)`);
+  const epochs = num(o, 'epochs', 'epochs', 1, 1_000_000);
+  if (epochs !== undefined) {
+    out.epochs = Math.min(epochs, LIVE_MAX_EPOCHS);
+    if (epochs > LIVE_MAX_EPOCHS) notes.push(`${LIVE_MAX_EPOCHS} epochs instead of ${epochs}`);
+  }
+  if (o.kappa !== undefined) out.subnet.kappa = kappaU16(o.kappa as number);
+  if (o.yuma3 !== undefined) {
+    if (typeof o.yuma3 !== 'boolean') throw new SubnetError('DEVNET_BAD_SCENARIO', 'scenario field "yuma3" must be true or false', { field: 'yuma3' });
+    out.subnet.yuma3 = o.yuma3;
+  }
+  const tempo = num(o, 'tempo', 'tempo', 2, 65535);
+  if (tempo !== undefined) {
+    out.subnet.tempo = Math.min(tempo, LIVE_MAX_TEMPO);
+    if (tempo > LIVE_MAX_TEMPO) notes.push(`tempo ${LIVE_MAX_TEMPO} instead of ${tempo}`);
+  }
+  const bma = num(o, 'bonds_moving_average', 'bonds_moving_average', 0, 1_000_000);
+  if (bma !== undefined) out.subnet.bonds_moving_average = bma;
+  const mav = num(o, 'max_allowed_validators', 'max_allowed_validators', 1, 65535);
+  if (mav !== undefined) out.subnet.max_allowed_validators = mav;
+  const seed = num(o, 'seed', 'seed', 0, 2 ** 31 - 1);
+  if (seed !== undefined) out.seed = seed;
+  return { out, v, m, notes };
+}
+
+/**
+ * A `subnet simulate` flipping scenario run live: the first `flippers` miners (default 1, fewer
+ * than `miners`) are flipping miners (devnet/handlers/flipping.ts: the reference model for
+ * `flip_every` epochs, then garbage for as many, phase taken from the wall clock); the others are
+ * honest/noisy/quantised; every validator scores honestly with equal stake.
+ */
+export function applySimulateFlipping(base: DevnetOptions, o: Json): DevnetOptions {
+  const { out, v, m, notes } = simulateCommon(base, o, SIMULATE_FLIPPING_KEYS, 'flipping');
+  if (m < 2) throw new SubnetError('DEVNET_BAD_SCENARIO', 'a flipping scenario needs at least 2 miners', { field: 'miners' });
+  const fAsked = num(o, 'flippers', 'flippers', 1, 4096) ?? 1;
+  const flippers = Math.min(fAsked, m - 1);
+  if (fAsked >= (num(o, 'miners', 'miners', 1, 4096) ?? 6)) throw new SubnetError('DEVNET_BAD_SCENARIO', 'scenario field "flippers" must be fewer than "miners"', { field: 'flippers' });
+  if (flippers < fAsked) notes.push(`${flippers} flipping miners instead of ${fAsked}`);
+  const flipEvery = num(o, 'flip_every', 'flip_every', 1, 1_000_000) ?? 10;
+  out.flipping = { flip_every: flipEvery };
+  out.validators = Array.from({ length: v }, () => ({ stake_tao: 1000 }));
+  const mix: MinerKind[] = ['honest', 'noisy', 'quantised'];
+  out.miners = [
+    ...Array.from({ length: flippers }, (): MinerSpec => ({ kind: 'flipping' })),
+    ...Array.from({ length: m - flippers }, (_, i): MinerSpec => ({ kind: mix[i % mix.length] })),
+  ];
+  if (out.epochs !== undefined && flipEvery >= out.epochs) notes.push(`flip_every ${flipEvery} >= ${out.epochs} epochs: the run ends before the first flip`);
+  out.notes = notes;
+  return out;
+}
+
+/**
+ * A `subnet simulate` inactive scenario run live: the first validators, holding `inactive_stake`
+ * (default 0.25, strictly between 0 and 1) of the validator stake, stop setting weights at
+ * counted epoch `stop_epoch` (default 5; at most epochs − 1): the devnet stops their processes
+ * then, on purpose (not a crash). Miners are honest/noisy/quantised. Without `activity_cutoff`
+ * the chain gets simulate's default for the live tempo, floor(13.889 · tempo) blocks.
+ */
+export function applySimulateInactive(base: DevnetOptions, o: Json): DevnetOptions {
+  const { out, v, m, notes } = simulateCommon(base, o, SIMULATE_INACTIVE_KEYS, 'inactive');
+  if (v < 2) throw new SubnetError('DEVNET_BAD_SCENARIO', 'an inactive scenario needs at least 2 validators', { field: 'validators' });
+  const f = num(o, 'inactive_stake', 'inactive_stake', 0, 1, false) ?? 0.25;
+  if (!(f > 0 && f < 1)) throw new SubnetError('DEVNET_BAD_SCENARIO', 'scenario field "inactive_stake" must be strictly between 0 and 1', { field: 'inactive_stake' });
+  const stopAsked = num(o, 'stop_epoch', 'stop_epoch', 1, 1_000_000) ?? 5;
+  const epochs = out.epochs;
+  const stop = epochs !== undefined ? Math.min(stopAsked, Math.max(1, epochs - 1)) : stopAsked;
+  if (stop !== stopAsked) notes.push(`validators stop at epoch ${stop} instead of ${stopAsked} (the run has ${epochs} epochs)`);
+  const stopped = Math.min(v - 1, Math.max(1, Math.round(f * v)));
+  const total = 1000 * v;
+  out.validators = Array.from({ length: v }, (_, i) => {
+    const share = i < stopped ? f / stopped : (1 - f) / (v - stopped);
+    return { stake_tao: Math.max(0.001, Math.round(share * total * 1000) / 1000), ...(i < stopped ? { stopAtEpoch: stop } : {}) };
+  });
+  const mix: MinerKind[] = ['honest', 'noisy', 'quantised'];
+  out.miners = Array.from({ length: m }, (_, i) => ({ kind: mix[i % mix.length] }));
+  const ac = num(o, 'activity_cutoff', 'activity_cutoff', 1, 65535);
+  out.subnet.activity_cutoff = ac ?? Math.max(1, Math.floor((13889 * out.subnet.tempo) / 1000));
+  out.inactive = { inactive_stake: f, stop_epoch: stop };
+  out.notes = notes;
+  return out;
+}
+
 /** A scenario object (already JSON-parsed) applied over `base`. Unknown keys are errors. */
 export function applyScenario(base: DevnetOptions, raw: unknown): DevnetOptions {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new SubnetError('DEVNET_BAD_SCENARIO', 'a scenario must be a JSON object', {});
   const o = raw as Json;
   if (o.kind !== undefined) {
-    if (o.kind === 'collusion') return applySimulateCollusion(base, o);
-    throw new SubnetError('DEVNET_BAD_SCENARIO', `scenario kind ${JSON.stringify(o.kind)} does not run on the devnet (collusion does; the other simulate kinds are simulation-only)`, { field: 'kind' });
+    if (o.kind === 'collusion') return { ...applySimulateCollusion(base, o), scenarioKind: 'collusion' };
+    if (o.kind === 'flipping') return applySimulateFlipping(base, o);
+    if (o.kind === 'inactive') return applySimulateInactive(base, o);
+    throw new SubnetError('DEVNET_BAD_SCENARIO', `scenario kind ${JSON.stringify(o.kind)} does not run on the devnet (collusion, flipping and inactive do; weight-copying is simulation-only)`, { field: 'kind' });
   }
   for (const k of Object.keys(o)) {
     if (!SCENARIO_KEYS.has(k)) throw new SubnetError('DEVNET_BAD_SCENARIO', `unknown scenario field "${k}" (known: ${[...SCENARIO_KEYS].join(', ')})`, { field: k });

@@ -31,8 +31,10 @@ export interface ChildState {
   exited: boolean;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
-  /** true when the exit was not requested by stop() */
+  /** true when the exit was not requested by stop() or stopChild() */
   crashed: boolean;
+  /** true when stopChild() asked this child to exit (a deliberate stop, e.g. an inactive validator) */
+  stoppedOnPurpose?: boolean;
 }
 
 export interface SupervisorOptions {
@@ -72,7 +74,7 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 export class Supervisor {
   private readonly opts: SupervisorOptions;
   private readonly log: Logger;
-  private readonly children = new Map<string, { proc: ChildProcess; state: ChildState; exited: Promise<void> }>();
+  private readonly children = new Map<string, { proc: ChildProcess; state: ChildState; exited: Promise<void>; intentional: boolean }>();
   private readonly listeners: ExitListener[] = [];
   private stopping = false;
 
@@ -133,7 +135,9 @@ export class Supervisor {
         state.exited = true;
         state.exitCode = code;
         state.signal = signal;
-        state.crashed = !this.stopping;
+        const intentional = this.children.get(spec.name)?.intentional ?? false;
+        state.crashed = !this.stopping && !intentional;
+        if (intentional) state.stoppedOnPurpose = true;
         if (state.crashed) this.log.debug('child exited', { name: spec.name, pid: state.pid, code, signal, log: spec.logFile });
         for (const l of this.listeners) l({ ...state });
         resolve();
@@ -142,10 +146,28 @@ export class Supervisor {
         this.log.error('child error', { name: spec.name, error: err.message });
       });
     });
-    this.children.set(spec.name, { proc, state, exited });
+    this.children.set(spec.name, { proc, state, exited, intentional: false });
     this.writePidFile();
     this.log.debug('child started', { name: spec.name, pid: state.pid });
     return { ...state };
+  }
+
+  /**
+   * Stops one child group on purpose (SIGTERM, SIGKILL after graceMs): its exit is reported to
+   * the exit listeners with `crashed: false, stoppedOnPurpose: true`. Resolves once it exited.
+   */
+  async stopChild(name: string): Promise<ChildState> {
+    const c = this.children.get(name);
+    if (!c) throw new SubnetError('DEVNET_UNKNOWN_CHILD', `no child named ${name}`, { name });
+    if (!c.state.exited) {
+      c.intentional = true;
+      killGroup(c.state.pid, 'SIGTERM');
+      const deadline = Date.now() + this.opts.graceMs;
+      while (Date.now() < deadline && !(c.state.exited && !processAlive(-c.state.pid))) await new Promise((r) => setTimeout(r, 25));
+      if (!c.state.exited || processAlive(-c.state.pid)) killGroup(c.state.pid, 'SIGKILL');
+      await Promise.race([c.exited, new Promise((r) => setTimeout(r, 2000))]);
+    }
+    return { ...c.state };
   }
 
   /** Stops every child group: SIGTERM, wait up to graceMs, SIGKILL what is left. Idempotent. */

@@ -46,6 +46,12 @@ export interface DevnetSummary {
   neurons: SummaryNeuron[];
   /** a collusion scenario: the stake share of the colluders and the cheater's share of incentive (as `subnet simulate` reports it) */
   collusion?: { colluding_stake: number; colluders: number; cheater_uid: number; cheater_incentive_share: number };
+  /** the `kind` of a simulate-format scenario */
+  scenario_kind?: string;
+  /** a flipping scenario: phase length in epochs and ms, and the flipping miners (kind "flipping") */
+  flipping?: { flip_every: number; period_ms: number; flipper_uids: number[] };
+  /** an inactive scenario: the validators that stop, whether they were stopped, their share of dividends in the last epoch */
+  inactive?: { inactive_stake: number; stop_epoch: number; stopped_uids: number[]; stopped: number[]; stopped_dividend_share: number };
   /** checks of the expected ordering (honest > degraded > slow/garbage) */
   checks: { honest_beats_degraded: boolean; slow_garbage_near_zero: boolean };
 }

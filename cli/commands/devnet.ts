@@ -138,6 +138,14 @@ export function register(program: Command): void {
         if (failure instanceof SubnetError) throw new CliError(`${failure.message} [${failure.code}]${devnet.created ? ` (run folder ${summary.run_dir})` : ''}`, 1);
         throw failure;
       }
+      if (summary.flipping) {
+        const total = summary.neurons.reduce((x, r) => x + r.incentive, 0);
+        const share = summary.neurons.filter((r) => summary.flipping!.flipper_uids.includes(r.uid)).reduce((x, r) => x + r.incentive, 0);
+        process.stderr.write(`flipping: miner uid(s) ${summary.flipping.flipper_uids.join(', ')} flip every ${summary.flipping.flip_every} epoch(s); their incentive share in the last epoch ${total > 0 ? Math.round((share / total) * 1e6) / 1e6 : 0}\n`);
+      }
+      if (summary.inactive) {
+        process.stderr.write(`inactive: validator uid(s) ${summary.inactive.stopped.join(', ') || '(none yet)'} stopped at epoch ${summary.inactive.stop_epoch}; their dividend share in the last epoch ${summary.inactive.stopped_dividend_share}\n`);
+      }
       if (summary.collusion) {
         process.stderr.write(`collusion: colluding stake ${summary.collusion.colluding_stake}, cheater (uid ${summary.collusion.cheater_uid}) incentive share ${summary.collusion.cheater_incentive_share}\n`);
       } else if (!summary.checks.honest_beats_degraded || !summary.checks.slow_garbage_near_zero) {

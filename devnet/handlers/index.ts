@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { packageRoot } from '../../shared/paths';
 import * as slow from './slow';
 import * as garbage from './garbage';
+import * as flipping from './flipping';
 import * as collude from '../scorers/collude';
 
-export { slow, garbage, collude };
+export { slow, garbage, flipping, collude };
 
 /** The compiled colluding scorer module, for `subnet validator --scorer FILE`. */
 export function colluderPath(): string {
@@ -15,7 +16,7 @@ export function colluderPath(): string {
 }
 
 /** The compiled .js of a handler, for `subnet miner --handler FILE`. */
-export function handlerPath(name: 'slow' | 'garbage'): string {
+export function handlerPath(name: 'slow' | 'garbage' | 'flipping'): string {
   const here = join(__dirname, `${name}.js`);
   return existsSync(here) ? here : join(packageRoot(), 'dist', 'devnet', 'handlers', `${name}.js`);
 }

@@ -65,6 +65,26 @@ describe('devnet supervisor', () => {
     await sup.stop(); // idempotent
   });
 
+  test('stopChild() ends one group on purpose: reported as not crashed, the others keep running', async () => {
+    const sup = new Supervisor({ graceMs: 2000 });
+    const exits: string[] = [];
+    sup.onExit((s) => exits.push(`${s.name}:${s.crashed}:${s.stoppedOnPurpose === true}`));
+    const a = sup.start({ name: 'a', command: process.execPath, args: ['-e', childScript()], logFile: join(dir, 'a.log') });
+    const b = sup.start({ name: 'b', command: process.execPath, args: ['-e', childScript()], logFile: join(dir, 'b.log') });
+    await waitFor(() => grandchildPid(join(dir, 'a.log')) > 0 && grandchildPid(join(dir, 'b.log')) > 0);
+    const ga = grandchildPid(join(dir, 'a.log'));
+    const st = await sup.stopChild('a');
+    expect(st).toMatchObject({ exited: true, crashed: false, stoppedOnPurpose: true, signal: 'SIGTERM' });
+    expect(exits).toEqual(['a:false:true']);
+    await waitFor(() => !processAlive(ga));
+    expect(processAlive(a.pid)).toBe(false);
+    expect(processAlive(b.pid)).toBe(true);
+    expect(await sup.stopChild('a')).toMatchObject({ exited: true }); // again: nothing to do
+    await expect(sup.stopChild('nobody')).rejects.toMatchObject({ code: 'DEVNET_UNKNOWN_CHILD' });
+    await sup.stop();
+    expect(processAlive(b.pid)).toBe(false);
+  });
+
   test('a child that ignores SIGTERM is SIGKILLed after the grace period', async () => {
     const sup = new Supervisor({ graceMs: 300 });
     const c = sup.start({
