@@ -1,7 +1,8 @@
 /**
  * A `subnet simulate` flipping scenario run live by `subnet devnet --scenario`: a real flipping
  * miner process (devnet/handlers/flipping.ts) among honest ones; the run completes and the
- * summary keeps its acceptance form, with the flipper reported as kind "flipping".
+ * summary keeps its acceptance form, with the flipper reported as kind "flipping". And an
+ * inactive scenario: a validator stopped on purpose mid-run is not a crash.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,5 +38,20 @@ describe('subnet devnet --scenario (simulate kinds)', () => {
     // every epoch was logged with the flipper in it
     const epochs = readFileSync(join(runDir, 'epochs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(epochs.filter((e) => e.epoch > 0).map((e) => e.epoch)).toEqual([1, 2, 3]);
+  }, 45_000);
+
+  test('inactive: the validator holding 30% of stake is stopped on purpose at epoch 2, the run goes on', async () => {
+    const file = join(dir, 'inactive.json');
+    writeFileSync(file, JSON.stringify({ name: 'inact-small', kind: 'inactive', validators: 3, miners: 3, epochs: 4, kappa: 0.5, yuma3: true, inactive_stake: 0.3, stop_epoch: 2, tempo: 5, activity_cutoff: 12, seed: 3 }));
+    const runDir = join(dir, 'run-inactive');
+    const r = await runCli(['devnet', '--scenario', file, '--json', '--run-dir', runDir], { timeoutMs: 40_000 });
+    expect(r.stderr).toMatch(/\[inactive\] epoch 2: stopping validator-0 \(uid 0\) on purpose/);
+    expect(r.stderr).not.toMatch(/exited unexpectedly/);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const summary = JSON.parse(lines[lines.length - 1]);
+    expect(summary).toMatchObject({ epochs: 4, scenario: 'inact-small', scenario_kind: 'inactive' });
+    expect(summary.inactive).toMatchObject({ inactive_stake: 0.3, stop_epoch: 2, stopped_uids: [0], stopped: [0] });
+    expect(summary.neurons.map((n: { kind: string }) => n.kind)).toEqual(['validator', 'validator', 'validator', 'honest', 'noisy', 'quantised']);
   }, 45_000);
 });
