@@ -326,6 +326,13 @@ export class Devnet {
     }
   }
 
+  /** the copier's LastUpdate at the last epoch report (weight-copying scenarios) */
+  private copierLastUpdate: number | null = null;
+
+  private isCopier(n: NeuronInfo): boolean {
+    return n.role === 'validator' && this.options.validators[Number(n.name.split('-')[1])]?.copier !== undefined;
+  }
+
   /** the cheating miner of a collusion run: the first garbage miner */
   private cheater(): NeuronInfo | undefined {
     return this.neurons.find((x) => x.kind === 'garbage');
@@ -333,6 +340,13 @@ export class Devnet {
 
   private launchValidator(n: NeuronInfo, referenceModel: string): void {
     const spec = this.options.validators[Number(n.name.split('-')[1])];
+    if (spec.copier) {
+      // the copier: a separate process that never queries miners (devnet/copier.ts)
+      const args = [this.cli, 'devnet-copier', '--netuid', String(this.options.netuid), '--wallet.name', n.name, '--wallet.hotkey', 'default', '--wallet.path', this.layout.walletsDir, '--chain', this.chain!.url, '--delay', String(spec.copier.delay)];
+      const st = this.supervisor.start({ name: n.name, command: process.execPath, args, logFile: n.logFile, env: { ...process.env } });
+      n.pid = st.pid;
+      return;
+    }
     const scorer = spec.collude ? colluderPath() : spec.scorer ?? this.options.validator.scorer;
     const args = validatorArgs(this.cli, this.chain!.url, this.options, { name: n.name, walletsDir: this.layout.walletsDir, db: n.db!, model: referenceModel, scorer });
     const env = { ...process.env, ...(spec.collude ? { DEVNET_CHEATER_UID: String(this.cheater()?.uid ?? -1) } : {}) };
@@ -417,7 +431,9 @@ export class Devnet {
     // before that, a validator's weights may still reflect miners that were booting (scored 0).
     const ready = this.minersReadyBlock;
     const validatorsCurrent =
-      ready !== null && this.neurons.filter((n) => n.role === 'validator').every((n) => n.uid !== undefined && (mg.lastUpdate[n.uid] ?? 0) > ready);
+      ready !== null && this.neurons.filter((n) => n.role === 'validator' && !this.isCopier(n)).every((n) => n.uid !== undefined && (mg.lastUpdate[n.uid] ?? 0) > ready);
+    const cp = this.neurons.find((n) => this.isCopier(n));
+    if (cp?.uid !== undefined) this.copierLastUpdate = mg.lastUpdate[cp.uid] ?? 0;
     if (hasConsensus && validatorsCurrent && this.firstEpochAt === null) this.firstEpochAt = performance.now();
     if (this.firstEpochAt !== null) this.counted++;
     if (this.firstEpochAt !== null) this.stopDueValidators();
@@ -482,7 +498,8 @@ export class Devnet {
     const { openLogStore } = await import('../shared/log/sqlite');
     const deadline = performance.now() + timeoutMs;
     // a validator stopped on purpose (inactive scenario) logs no more epochs
-    const missing = new Set(this.neurons.filter((n) => n.role === 'validator' && !this.stoppedOnPurpose.has(n.name)));
+    // nor does the copier (it keeps no validator database)
+    const missing = new Set(this.neurons.filter((n) => n.role === 'validator' && !this.stoppedOnPurpose.has(n.name) && !this.isCopier(n)));
     while (missing.size > 0 && performance.now() < deadline) {
       for (const n of [...missing]) {
         try {
@@ -530,8 +547,23 @@ export class Devnet {
           stopped_dividend_share: totalDividends > 0 ? Math.round((neurons.filter((r) => stoppedUids.includes(r.uid)).reduce((a, r) => a + r.dividends, 0) / totalDividends) * 1e6) / 1e6 : 0,
         }
       : undefined;
+    const copierN = this.neurons.find((n) => this.isCopier(n));
+    const twin = copierN ? this.neurons.find((n) => n.role === 'validator' && !this.isCopier(n) && n.stakeRao === copierN.stakeRao) : undefined;
+    const divOf = (uid: number | undefined) => neurons.find((r) => r.uid === uid)?.dividends ?? 0;
+    const copier = copierN?.uid !== undefined
+      ? {
+          uid: copierN.uid,
+          delay: this.options.validators[Number(copierN.name.split('-')[1])].copier!.delay,
+          twin_uid: twin?.uid ?? null,
+          dividends: divOf(copierN.uid),
+          twin_dividends: twin ? divOf(twin.uid) : null,
+          dividends_ratio_vs_honest: twin && divOf(twin.uid) > 0 ? Math.round((divOf(copierN.uid) / divOf(twin.uid)) * 1e6) / 1e6 : null,
+          last_update: this.copierLastUpdate,
+        }
+      : undefined;
     return {
       ...(this.options.scenarioKind ? { scenario_kind: this.options.scenarioKind } : {}),
+      ...(copier ? { copier } : {}),
       ...(collusion ? { collusion } : {}),
       ...(flipping ? { flipping } : {}),
       ...(inactive ? { inactive } : {}),

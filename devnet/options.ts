@@ -23,6 +23,8 @@ export interface ValidatorSpec {
   collude?: boolean;
   /** an inactive scenario: the devnet stops this validator's process once this many epochs were counted */
   stopAtEpoch?: number;
+  /** a weight-copying scenario: this validator is the copier (devnet/copier.ts), copying the consensus of `delay` epochs ago */
+  copier?: { delay: number };
 }
 
 /** Subnet hyperparameters the devnet sets with sudo before anything registers. */
@@ -78,6 +80,8 @@ export interface DevnetOptions {
   flipping?: { flip_every: number };
   /** an inactive scenario: the stake share that stops and the counted epoch it stops at */
   inactive?: { inactive_stake: number; stop_epoch: number };
+  /** a weight-copying scenario: the copier's delay (the median of `copy_delays`) */
+  weightCopying?: { delay: number; from_delays: number[] };
   /** what the scenario translation changed (shown as progress lines) */
   notes?: string[];
 }

@@ -212,6 +212,8 @@ export const LIVE_MAX_EPOCHS = 20;
 /** and a tempo of at most this many blocks */
 export const LIVE_MAX_TEMPO = 20;
 
+const SIMULATE_COPYING_KEYS = new Set([...SIMULATE_COMMON_KEYS, 'copy_delays', 'quality_drift']);
+
 /** The parts of a simulate scenario every kind shares: population scaled down, epochs/tempo capped, kappa/yuma3/seed. */
 function simulateCommon(base: DevnetOptions, o: Json, keys: Set<string>, kind: string): { out: DevnetOptions; v: number; m: number; notes: string[] } {
   for (const k of Object.keys(o)) {
@@ -310,6 +312,31 @@ export function applySimulateInactive(base: DevnetOptions, o: Json): DevnetOptio
   return out;
 }
 
+/**
+ * A `subnet simulate` weight-copying scenario run live: the last validator is the copier (a
+ * separate process, devnet/copier.ts) that sets the chain's consensus of `delay` epochs ago as
+ * its weights and never queries a miner; `delay` is the median entry of `copy_delays` (default
+ * [0, 1, 2]: one devnet run shows one variant). Every validator has the same stake, so validator
+ * 0 is the copier's honest twin. Miners are honest/noisy/quantised.
+ */
+export function applySimulateWeightCopying(base: DevnetOptions, o: Json): DevnetOptions {
+  const { out, v, m, notes } = simulateCommon(base, o, SIMULATE_COPYING_KEYS, 'weight-copying');
+  if (v < 2) throw new SubnetError('DEVNET_BAD_SCENARIO', 'a weight-copying scenario needs at least 2 validators (an honest twin and the copier)', { field: 'validators' });
+  const raw = o.copy_delays ?? [0, 1, 2];
+  if (!Array.isArray(raw) || raw.length === 0 || raw.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0 || d > 1000)) {
+    throw new SubnetError('DEVNET_BAD_SCENARIO', 'scenario field "copy_delays" must be a non-empty array of integers 0..1000', { field: 'copy_delays' });
+  }
+  const sorted = [...(raw as number[])].sort((a, b) => a - b);
+  const delay = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (sorted.length > 1) notes.push(`copier delay ${delay} (the median of copy_delays [${(raw as number[]).join(', ')}]; one run per delay)`);
+  out.validators = Array.from({ length: v }, (_, i) => ({ stake_tao: 1000, ...(i === v - 1 ? { copier: { delay } } : {}) }));
+  const mix: MinerKind[] = ['honest', 'noisy', 'quantised'];
+  out.miners = Array.from({ length: m }, (_, i) => ({ kind: mix[i % mix.length] }));
+  out.weightCopying = { delay, from_delays: raw as number[] };
+  out.notes = notes;
+  return out;
+}
+
 /** A scenario object (already JSON-parsed) applied over `base`. Unknown keys are errors. */
 export function applyScenario(base: DevnetOptions, raw: unknown): DevnetOptions {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new SubnetError('DEVNET_BAD_SCENARIO', 'a scenario must be a JSON object', {});
@@ -318,7 +345,8 @@ export function applyScenario(base: DevnetOptions, raw: unknown): DevnetOptions 
     if (o.kind === 'collusion') return { ...applySimulateCollusion(base, o), scenarioKind: 'collusion' };
     if (o.kind === 'flipping') return applySimulateFlipping(base, o);
     if (o.kind === 'inactive') return applySimulateInactive(base, o);
-    throw new SubnetError('DEVNET_BAD_SCENARIO', `scenario kind ${JSON.stringify(o.kind)} does not run on the devnet (collusion, flipping and inactive do; weight-copying is simulation-only)`, { field: 'kind' });
+    if (o.kind === 'weight-copying') return applySimulateWeightCopying(base, o);
+    throw new SubnetError('DEVNET_BAD_SCENARIO', `scenario kind ${JSON.stringify(o.kind)} does not run on the devnet (known: collusion, flipping, inactive, weight-copying)`, { field: 'kind' });
   }
   for (const k of Object.keys(o)) {
     if (!SCENARIO_KEYS.has(k)) throw new SubnetError('DEVNET_BAD_SCENARIO', `unknown scenario field "${k}" (known: ${[...SCENARIO_KEYS].join(', ')})`, { field: k });

@@ -46,6 +46,8 @@ export interface DevnetSummary {
   neurons: SummaryNeuron[];
   /** a collusion scenario: the stake share of the colluders and the cheater's share of incentive (as `subnet simulate` reports it) */
   collusion?: { colluding_stake: number; colluders: number; cheater_uid: number; cheater_incentive_share: number };
+  /** a weight-copying scenario: the copier, its honest twin (equal stake) and copier/twin dividends */
+  copier?: { uid: number; delay: number; twin_uid: number | null; dividends: number; twin_dividends: number | null; dividends_ratio_vs_honest: number | null; last_update: number | null };
   /** the `kind` of a simulate-format scenario */
   scenario_kind?: string;
   /** a flipping scenario: phase length in epochs and ms, and the flipping miners (kind "flipping") */

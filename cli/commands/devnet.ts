@@ -146,6 +146,10 @@ export function register(program: Command): void {
       if (summary.inactive) {
         process.stderr.write(`inactive: validator uid(s) ${summary.inactive.stopped.join(', ') || '(none yet)'} stopped at epoch ${summary.inactive.stop_epoch}; their dividend share in the last epoch ${summary.inactive.stopped_dividend_share}\n`);
       }
+      if (summary.copier) {
+        const c = summary.copier;
+        process.stderr.write(`weight-copying: copier uid ${c.uid} (delay ${c.delay}) dividends ${c.dividends} vs honest twin uid ${c.twin_uid} ${c.twin_dividends}: ratio ${c.dividends_ratio_vs_honest}; copier LastUpdate ${c.last_update}\n`);
+      }
       if (summary.collusion) {
         process.stderr.write(`collusion: colluding stake ${summary.collusion.colluding_stake}, cheater (uid ${summary.collusion.cheater_uid}) incentive share ${summary.collusion.cheater_incentive_share}\n`);
       } else if (!summary.checks.honest_beats_degraded || !summary.checks.slow_garbage_near_zero) {
@@ -153,5 +157,55 @@ export function register(program: Command): void {
       }
       if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
       else process.stdout.write(`${summary.epochs} epoch(s) in ${summary.wall_s} s (first epoch with consensus after ${summary.time_to_first_epoch_s} s); run folder ${summary.run_dir}\n`);
+    });
+
+  // the copier of a weight-copying scenario: launched by the devnet as its own process
+  program
+    .command('devnet-copier', { hidden: true })
+    .description('(devnet internal) a validator hotkey that copies the chain consensus as its weights')
+    .requiredOption('--netuid <n>', 'subnet')
+    .requiredOption('--wallet.name <name>', 'wallet name')
+    .option('--wallet.hotkey <name>', 'hotkey name', 'default')
+    .requiredOption('--wallet.path <dir>', 'wallets folder')
+    .requiredOption('--chain <url>', 'chain endpoint')
+    .option('--delay <epochs>', 'copy the consensus of this many epochs ago', '0')
+    .action(async (o: Record<string, string>) => {
+      const [{ runCopier }, { SubstrateChainClient }, { loadHotkey }, { nullLogger }, { errorMessage }] = await Promise.all([
+        import('../../devnet/copier'),
+        import('../../shared/chain'),
+        import('../../shared/keys'),
+        import('../../shared/logger'),
+        import('../../shared/errors'),
+      ]);
+      const netuid = Number(o.netuid);
+      const delay = Number(o.delay);
+      if (!Number.isInteger(netuid) || netuid < 0) throw new CliError(`--netuid: not an integer: ${o.netuid}`, 2);
+      if (!Number.isInteger(delay) || delay < 0) throw new CliError(`--delay: not an integer >= 0: ${o.delay}`, 2);
+      let signer;
+      try {
+        signer = await loadHotkey({ name: o['wallet.name'] ?? o.walletName, hotkey: o['wallet.hotkey'] ?? o.walletHotkey ?? 'default', path: o['wallet.path'] ?? o.walletPath });
+      } catch (err) {
+        throw new CliError(`cannot load the copier hotkey: ${errorMessage(err)}`, 2);
+      }
+      const client = new SubstrateChainClient({ endpoint: o.chain, finality: 'inBlock', connectTimeoutMs: 10_000 }, { logger: nullLogger });
+      try {
+        await client.start();
+      } catch (err) {
+        throw new CliError(`cannot reach the chain at ${o.chain}: ${errorMessage(err)}`, 1);
+      }
+      const ac = new AbortController();
+      const stop = () => ac.abort();
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      const log = (l: string) => process.stderr.write(`${new Date().toISOString()} copier: ${l}\n`);
+      log(`hotkey ${signer.address}, subnet ${netuid}, delay ${delay}`);
+      try {
+        const n = await runCopier({ netuid, delay }, { client, signer, log }, { signal: ac.signal });
+        log(`stopping; ${n} set_weights included`);
+      } finally {
+        await client.stop();
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
     });
 }

@@ -13,7 +13,7 @@ describe('subnet devnet: bad input', () => {
     dir = mkdtempSync(join(tmpdir(), 'devnet-cli-'));
     writeFileSync(join(dir, 'bad-field.json'), JSON.stringify({ tempoo: 3 }));
     writeFileSync(join(dir, 'not-json.json'), '{ nope');
-    writeFileSync(join(dir, 'copying.json'), JSON.stringify({ name: 'w', kind: 'weight-copying', validators: 3, miners: 4, epochs: 2, kappa: 0.5, yuma3: true, seed: 1 }));
+    writeFileSync(join(dir, 'copying.json'), JSON.stringify({ name: 'w', kind: 'weight-copying', validators: 3, miners: 4, epochs: 2, kappa: 0.5, yuma3: true, seed: 1, copy_delays: [-1] }));
     writeFileSync(join(dir, 'flip-all.json'), JSON.stringify({ name: 'f', kind: 'flipping', validators: 3, miners: 4, epochs: 2, flippers: 4, flip_every: 1 }));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,7 +26,7 @@ describe('subnet devnet: bad input', () => {
     ['missing scenario file', ['--scenario', 'DIR/none.json'], 2, /cannot read scenario .*none\.json/],
     ['scenario not JSON', ['--scenario', 'DIR/not-json.json'], 2, /cannot read scenario .*not-json\.json/],
     ['unknown scenario field', ['--scenario', 'DIR/bad-field.json'], 2, /unknown scenario field "tempoo"/],
-    ['a simulate kind the devnet cannot run', ['--scenario', 'DIR/copying.json'], 2, /scenario kind "weight-copying" does not run on the devnet/],
+    ['a weight-copying scenario with a bad delay', ['--scenario', 'DIR/copying.json'], 2, /"copy_delays" must be a non-empty array of integers/],
     ['a flipping scenario where every miner flips', ['--scenario', 'DIR/flip-all.json'], 2, /"flippers" must be fewer than "miners"/],
     ['unknown scorer', ['--scorer', 'bogus'], 2, /unknown scorer "bogus"/],
   ])('%s', async (_name, args, exit, re) => {

@@ -192,7 +192,7 @@ describe('collusion scenarios (subnet simulate format) on the devnet', () => {
     expect(o.notes!.join(' ')).toMatch(/scaled down/);
   });
   test.each([
-    ['a simulate kind the devnet cannot run', { ...sim, kind: 'weight-copying' }],
+    ['a simulate kind the devnet cannot run', { ...sim, kind: 'sybil' }],
     ['bad colluding_stake', { ...sim, colluding_stake: [2] }],
     ['empty colluding_stake', { ...sim, colluding_stake: [] }],
     ['unsupported field', { ...sim, copy_delays: [1] }],
