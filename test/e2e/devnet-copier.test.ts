@@ -43,4 +43,14 @@ describe('subnet devnet --scenario weight-copying', () => {
     expect(log).toMatch(/copier: epoch at block \d+: set_weights copying consensus of 0 epoch\(s\) ago over uids \[[\d,]+\] -> included in block \d+/);
     expect(readdirSync(vdir).some((f) => f.endsWith('.db'))).toBe(false);
   }, 45_000);
+
+  test.each([
+    ['a missing wallet', ['--delay', '0'], /cannot load the copier hotkey: wallet not found/],
+    ['a bad delay', ['--delay', 'x'], /--delay: not an integer >= 0: x/],
+  ])('devnet-copier refuses %s with one line and exit 2', async (_n, extra, re) => {
+    const r = await runCli(['devnet-copier', '--netuid', '1', '--wallet.name', 'nope', '--wallet.path', join(dir, 'no-wallets'), '--chain', 'ws://127.0.0.1:1', ...extra]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(re);
+  });
 });
