@@ -5,6 +5,7 @@
 import type { DType, TensorData, TensorSpec } from '../../shared/model/interface';
 import { DTYPE_SIZE, isDType, tensorValues } from '../../shared/protocol/codec';
 import type { Meta } from '../../shared/protocol/types';
+import { mulberry32 } from '../../shared/random';
 
 const ARRAYS: Record<DType, (n: number) => ArrayBufferView & { [i: number]: number | bigint; length: number }> = {
   float32: (n) => new Float32Array(n),
@@ -60,17 +61,8 @@ export function parseInputJson(j: unknown): { tensors: Record<string, TensorData
   return { tensors, meta };
 }
 
-/** mulberry32: a tiny seeded generator (the inputs only need to be reproducible). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** the inputs only need to be reproducible */
+const rng = mulberry32;
 
 /** Random tensors for the given specs (dynamic dims become 1): floats in [-1, 1), ints in [0, 10). */
 export function randomInputs(specs: readonly TensorSpec[], seed = 1): Record<string, TensorData> {

@@ -10,20 +10,12 @@ import { join } from 'node:path';
 import { xxhashAsHex } from '@polkadot/util-crypto';
 import type { RunningLocalChain } from '../../../chain-mock';
 import { spawnCli, waitForOutput } from '../../helpers/cli';
+import { mulberry32 } from '../../../shared/random';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** mulberry32: a small seeded PRNG (the kill schedule is reproducible from its seed). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom: (seed: number) => () => number = mulberry32;
 
 export type Proc = ChildProcess & { output: () => string; exited: Promise<{ code: number | null; signal: string | null; stdout: string }> };
 
