@@ -31,12 +31,18 @@ export interface AxonOptions {
   rateLimitBurst: number;
   /** distinct hotkeys whose buckets are remembered (oldest forgotten first) */
   maxTrackedHotkeys: number;
-  /** provenance: sign the pending batch of response digests at least this often */
+  /** provenance: sign the pending batch of response digests at least this often (and at once when the miner goes idle) */
   proofFlushMs: number;
+  /** provenance: when idle with answers whose client waits for the proof, sign after this long without new answers (0: at once) */
+  proofIdleMs: number;
   /** provenance: sign at once when the batch reaches this many responses */
   proofBatchMax: number;
-  /** provenance: answers are signed at the end of the event-loop turn that produced them, but at most once per this many ms (bounds the signing CPU share; ≤ proofFlushMs) */
-  proofMinGapMs: number;
+  /**
+   * a batch frame leaves once it holds this many messages (else at the end of the event-loop
+   * turn): small enough that the client starts on the first answers while later ones are still
+   * being computed, large enough to amortise the AEAD and the WebSocket frame
+   */
+  frameMessages: number;
   /** SIGTERM: wait at most this long for in-flight requests */
   drainTimeoutMs: number;
   /** after sending a close frame, destroy the socket if the peer has not closed within this */
@@ -59,8 +65,9 @@ export const defaultAxonOptions: Readonly<AxonOptions> = Object.freeze({
   rateLimitBurst: 200,
   maxTrackedHotkeys: 10_000,
   proofFlushMs: 10,
-  proofBatchMax: 1024,
-  proofMinGapMs: 1,
+  proofIdleMs: 0,
+  proofBatchMax: 4096,
+  frameMessages: 16,
   drainTimeoutMs: 10_000,
   closeGraceMs: 2_000,
 });

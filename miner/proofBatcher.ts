@@ -1,17 +1,26 @@
 /**
- * Miner-wide provenance batching: response leaves from every connection go into one Merkle tree;
- * the miner's hotkey signs its root at the end of the event-loop turn that produced answers
- * (`flushSoon`, at most once per `minGapMs`), at the latest `flushMs` after the first pending
- * leaf, at `batchMax` leaves, or at once when the miner goes idle; each connection gets the root,
- * the signature and its own paths. Memory is bounded by batchMax leaves.
+ * Miner-wide provenance batching: response leaves from every connection go into one Merkle tree,
+ * and the miner's hotkey signs its root
+ *   - `flushMs` after the first pending leaf (a steady load: one signature per flushMs),
+ *   - at once when the batch holds `batchMax` leaves, and
+ *   - when the miner goes idle (the server calls idle() whenever it has nothing running or
+ *     queued) while some pending answer is WAITED for: its request carried `proofWait` (the
+ *     client holds the answer until the proof arrives, as the validator does), after `idleMs`
+ *     without new answers (0: at once). Answers nobody waits for — a pipelining client's —
+ *     are signed on the flushMs / batchMax schedule only: one signature per flushMs, not one per
+ *     event-loop turn.
+ * Each connection's leaves sit side by side in the tree, so its proof message is a range proof:
+ * the root, the signature, the ids in leaf order and the few frontier nodes outside its range
+ * (shared/protocol/proof.ts rangeFrontier), not one path per answer. Memory is bounded by
+ * batchMax leaves.
  *
- * Why the end of the turn: a validator's result waits for its proof, so with N requests in flight
- * a proof every `flushMs` caps a connection at N / flushMs answers per second (64 / 10 ms = 6.4k/s).
- * Signing once per turn costs one signature (≈ 0.25 ms) per turn, and `minGapMs` bounds that
- * share of the CPU (≤ 0.25 ms per minGapMs).
+ * Answers never wait for their proof on the miner: they leave at once, the proof follows. A
+ * client that must hold the proof before it uses an answer waits for it (the validator does, for
+ * its log); one that pipelines requests takes answers as they come and checks proofs as they
+ * arrive, so one signature (≈ 0.25 ms) and one verification cover a whole flushMs of answers.
  */
 import type { Keypair } from '../shared/keys/interface';
-import { merkleLevels, merklePath, proofSigMessage } from '../shared/protocol/proof';
+import { merkleLevels, proofSigMessage, rangeFrontier } from '../shared/protocol/proof';
 import { fastSigner } from '../shared/protocol/sr25519';
 import type { ProofMessage } from '../shared/protocol/types';
 
@@ -19,109 +28,108 @@ export interface ProofSink {
   sendProof(msg: ProofMessage): void;
 }
 
-interface Item {
-  sink: ProofSink;
-  id: number;
-  leaf: Uint8Array;
+/** One connection's pending answers: ids and leaves in answer order. */
+interface Group {
+  ids: number[];
+  leaves: Uint8Array[];
 }
 
 export class ProofBatcher {
-  private items: Item[] = [];
+  private groups = new Map<ProofSink, Group>();
+  private count = 0;
+  /** pending answers whose client waits for the proof */
+  private waited = 0;
   private timer?: NodeJS.Timeout;
-  private immediate?: NodeJS.Immediate;
-  private gapTimer?: NodeJS.Timeout;
-  private lastSignAt = -Infinity;
+  private idleTimer?: NodeJS.Timeout;
+  private lastAddAt = 0;
   /** signatures made so far */
   signatures = 0;
-  private readonly minGapMs: number;
+  /** leaves signed so far */
+  signed = 0;
+  private readonly sign: (msg: Uint8Array) => Uint8Array;
 
   constructor(
     private readonly keypair: Keypair,
-    private readonly opts: { flushMs: number; batchMax: number; minGapMs?: number },
+    private readonly opts: { flushMs: number; batchMax: number; idleMs?: number },
     private readonly now: () => number = Date.now,
   ) {
-    this.minGapMs = Math.min(opts.minGapMs ?? 1, opts.flushMs);
+    this.sign = fastSigner(keypair);
   }
 
   get pending(): number {
-    return this.items.length;
+    return this.count;
   }
 
-  add(sink: ProofSink, id: number, leaf: Uint8Array): void {
-    this.items.push({ sink, id, leaf });
-    if (this.items.length >= this.opts.batchMax) this.flush();
-    else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.flush();
-      }, this.opts.flushMs);
-    }
+  add(sink: ProofSink, id: number, leaf: Uint8Array, waited = false): void {
+    let g = this.groups.get(sink);
+    if (!g) this.groups.set(sink, (g = { ids: [], leaves: [] }));
+    g.ids.push(id);
+    g.leaves.push(leaf);
+    this.count++;
+    if (waited) this.waited++;
+    this.lastAddAt = performance.now();
+    if (this.count >= this.opts.batchMax) this.flush();
+    else if (!this.timer) this.timer = setTimeout(this.onTimer, this.opts.flushMs);
   }
 
-  /**
-   * Flush at the end of this event-loop turn (coalesces every answer of the turn), or, when the
-   * last signature is younger than minGapMs, when it is minGapMs old. Call it BEFORE sending the
-   * answers so that its immediate runs before the socket is uncorked (answers and proof share
-   * one write).
-   */
-  flushSoon(): void {
-    if (this.immediate || this.gapTimer) return;
-    this.immediate = setImmediate(this.onTurnEnd);
-  }
-
-  private readonly onTurnEnd = (): void => {
-    this.immediate = undefined;
-    if (this.items.length === 0) return;
-    const wait = this.lastSignAt + this.minGapMs - performance.now();
-    if (wait <= 0) this.flush();
-    else if (!this.gapTimer) {
-      this.gapTimer = setTimeout(this.onGap, Math.max(1, Math.ceil(wait)));
-    }
-  };
-
-  private readonly onGap = (): void => {
-    this.gapTimer = undefined;
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
     this.flush();
   };
 
+  /** The server has nothing running or queued: if a client waits for a pending proof, sign (after idleMs quiet). */
+  idle(): void {
+    if (this.waited === 0 || this.idleTimer) return;
+    const idleMs = this.opts.idleMs ?? 1;
+    if (idleMs <= 0) {
+      this.flush();
+      return;
+    }
+    this.idleTimer = setTimeout(this.onIdle, idleMs);
+  }
+
+  private readonly onIdle = (): void => {
+    this.idleTimer = undefined;
+    const idleMs = this.opts.idleMs ?? 1;
+    const quiet = performance.now() - this.lastAddAt;
+    // a timer may fire a fraction of a ms early
+    if (quiet >= idleMs - 0.5) this.flush();
+    else if (this.waited > 0) this.idleTimer = setTimeout(this.onIdle, Math.max(1, Math.ceil(idleMs - quiet)));
+  };
+
+  /** Signs everything pending now (no-op when nothing is). */
   flush(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.gapTimer) {
-      clearTimeout(this.gapTimer);
-      this.gapTimer = undefined;
-    }
-    const pending = this.items;
-    if (pending.length === 0) return;
-    this.items = [];
-    this.lastSignAt = performance.now();
-    // each connection's leaves side by side: its paths then share inner nodes (the client checks them once)
-    const groups = new Map<ProofSink, Item[]>();
-    for (const it of pending) {
-      const g = groups.get(it.sink);
-      if (g) g.push(it);
-      else groups.set(it.sink, [it]);
-    }
-    const items = groups.size === 1 ? pending : ([] as Item[]).concat(...groups.values());
-    const levels = merkleLevels(items.map((i) => i.leaf));
+    if (this.count === 0) return;
+    const groups = this.groups;
+    const count = this.count;
+    this.groups = new Map();
+    this.count = 0;
+    this.waited = 0;
+    // each connection's leaves side by side: its proof is one range
+    const leaves: Uint8Array[] = new Array<Uint8Array>(count);
+    let k = 0;
+    for (const g of groups.values()) for (const l of g.leaves) leaves[k++] = l;
+    const levels = merkleLevels(leaves);
     const root = levels[levels.length - 1][0];
     const ts = this.now();
-    const signature = fastSigner(this.keypair)(proofSigMessage(this.keypair.publicKey, root, items.length, ts));
+    const signature = this.sign(proofSigMessage(this.keypair.publicKey, root, count, ts));
     this.signatures++;
-    const bySink = new Map<ProofSink, ProofMessage['items']>();
-    items.forEach((it, index) => {
-      let list = bySink.get(it.sink);
-      if (!list) bySink.set(it.sink, (list = []));
-      list.push({ id: it.id, index, path: merklePath(levels, index) });
-    });
-    for (const [sink, list] of bySink) sink.sendProof({ t: 'proof', root, count: items.length, ts, signature, items: list });
+    this.signed += count;
+    let first = 0;
+    for (const [sink, g] of groups) {
+      const end = first + g.ids.length;
+      sink.sendProof({ t: 'proof', root, count, ts, signature, first, ids: g.ids, frontier: rangeFrontier(levels, first, end) });
+      first = end;
+    }
   }
 
   stop(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     this.flush();
-    if (this.immediate) clearImmediate(this.immediate);
-    this.immediate = undefined;
   }
 }

@@ -81,15 +81,14 @@ class Conn {
 /** Model input errors (shared/model codes) answered as 422 invalid_input. */
 const INPUT_ERROR_CODES: ReadonlySet<string> = new Set(MODEL_INPUT_ERROR_CODES);
 
-/** a batch frame is cut at this many messages or (approximate) plaintext bytes */
-const MAX_FRAME_MESSAGES = 512;
+/** a batch frame is cut at this many (approximate) plaintext bytes */
 const MAX_FRAME_BYTES = 1 << 20;
 
 function approxSize(m: Message): number {
   let n = 64;
   const body = m.t === 'response' || m.t === 'request' ? m.body : undefined;
   if (body) for (const k in body.tensors) n += body.tensors[k].data.length + 32;
-  else if (m.t === 'proof') n += 100 + m.items.length * 48 + m.items.reduce((a, it) => a + it.path.length * 34, 0);
+  else if (m.t === 'proof') n += 100 + m.ids.length * 9 + m.frontier.length * 34;
   return n;
 }
 
@@ -159,7 +158,7 @@ export class AxonServer {
     this.limits = { ...defaultCodecLimits, maxTimeoutMs: this.options.maxTimeoutMs };
     this.queue = new BoundedPriorityQueue<Job>(this.options.maxQueue);
     this.rate = new RateLimiter(this.options.rateLimitPerSec, this.options.rateLimitBurst, this.options.maxTrackedHotkeys);
-    this.batcher = new ProofBatcher(this.c.keypair, { flushMs: this.options.proofFlushMs, batchMax: this.options.proofBatchMax, minGapMs: this.options.proofMinGapMs });
+    this.batcher = new ProofBatcher(this.c.keypair, { flushMs: this.options.proofFlushMs, batchMax: this.options.proofBatchMax, idleMs: this.options.proofIdleMs });
   }
 
   get port(): number {
@@ -385,7 +384,7 @@ export class AxonServer {
     }
     conn.out.push(msg);
     conn.outBytes += approxSize(msg);
-    if (conn.out.length >= MAX_FRAME_MESSAGES || conn.outBytes >= MAX_FRAME_BYTES) this.writeOut(conn);
+    if (conn.out.length >= this.options.frameMessages || conn.outBytes >= MAX_FRAME_BYTES) this.writeOut(conn);
     return true;
   }
 
@@ -477,7 +476,8 @@ export class AxonServer {
     const job: Job = { conn, req, reqDigest, priority: 0, received: now, deadline: now + Math.min(req.timeoutMs, this.options.maxTimeoutMs), done: false };
     const hotkey = conn.hotkey as string;
     const reject = (status: StatusName, code: string, message: string, context: Record<string, unknown> = {}) => {
-      this.respondRaw(conn, req.id, reqDigest, status, undefined, { code, message, context }, now);
+      this.respondRaw(conn, req.id, reqDigest, status, undefined, { code, message, context }, now, req.proofWait);
+      this.checkIdle();
     };
     if (this.draining) return reject('shutting_down', 'shutting_down', 'the miner is shutting down');
     if (conn.pending.has(req.id)) return reject('bad_request', 'duplicate_id', 'a request with this id is already in flight');
@@ -606,8 +606,8 @@ export class AxonServer {
 
   private checkIdle(): void {
     if (this.running === 0 && this.queue.size === 0) {
-      // nothing else coming: sign now, so the proof leaves in the same (corked) write as the answers
-      this.batcher.flush();
+      // nothing running or queued: sign now if a client waits for a pending proof
+      this.batcher.idle();
       const w = this.idleWaiters;
       this.idleWaiters = [];
       for (const f of w) f();
@@ -617,20 +617,18 @@ export class AxonServer {
   private respond(job: Job, status: StatusName, body: Body | undefined, error: WireError | undefined): void {
     if (job.done) return;
     job.done = true;
-    this.respondRaw(job.conn, job.req.id, job.reqDigest, status, body, error, job.received);
+    this.respondRaw(job.conn, job.req.id, job.reqDigest, status, body, error, job.received, job.req.proofWait);
   }
 
-  private respondRaw(conn: Conn, id: number, reqDigest: Uint8Array, status: StatusName, body: Body | undefined, error: WireError | undefined, received: number): void {
+  private respondRaw(conn: Conn, id: number, reqDigest: Uint8Array, status: StatusName, body: Body | undefined, error: WireError | undefined, received: number, proofWait = false): void {
     const msg: ResponseMessage = { t: 'response', id, status: Status[status], requestDigest: reqDigest };
     if (body) msg.body = body;
     if (error) msg.error = error;
     this.c.metrics.request(status, (Date.now() - received) / 1000);
-    // prove this turn's answers at its end; scheduled before the send, so the proof joins the answers' write
-    this.batcher.flushSoon();
     if (!this.send(conn, msg)) return;
     this.stats.responses++;
     const session = conn.session as Session;
-    this.batcher.add(conn, id, leafHash(session.id, session.remotePublicKey, responseDigest(reqDigest, msg)));
+    this.batcher.add(conn, id, leafHash(session.id, session.remotePublicKey, responseDigest(reqDigest, msg)), proofWait);
   }
 }
 

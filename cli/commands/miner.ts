@@ -21,6 +21,8 @@ interface MinerCliOptions {
   'axon.idle_timeout': string;
   'axon.proof_batch': string;
   'axon.proof_flush': string;
+  'axon.proof_idle': string;
+  'axon.frame_messages': string;
   'blacklist.allow_unregistered'?: boolean;
   'blacklist.allow_non_validators'?: boolean;
   'blacklist.min_stake': string;
@@ -84,6 +86,8 @@ export function register(program: Command): void {
     .option('--axon.idle_timeout <ms>', 'close connections idle this long', String(D.idleTimeoutMs))
     .option('--axon.proof_batch <n>', 'sign a proof batch once it holds this many answers', String(D.proofBatchMax))
     .option('--axon.proof_flush <ms>', 'sign pending answers at least this often', String(D.proofFlushMs))
+    .option('--axon.frame_messages <n>', 'a batch frame of answers leaves once it holds this many', String(D.frameMessages))
+    .option('--axon.proof_idle <ms>', 'when idle with answers a client waits for, sign after this quiet time (0: at once)', String(D.proofIdleMs))
     .option('--blacklist.allow_unregistered', 'serve hotkeys not registered on the subnet (with a chain)')
     .option('--blacklist.allow_non_validators', 'serve hotkeys without a validator permit (with a chain)')
     .option('--blacklist.min_stake <tao>', 'minimum caller stake, TAO (with a chain)', '0')
@@ -116,6 +120,8 @@ export function register(program: Command): void {
         idleTimeoutMs: num('--axon.idle_timeout', o['axon.idle_timeout'], { min: 1 }),
         proofBatchMax: num('--axon.proof_batch', o['axon.proof_batch'], { int: true, min: 1 }),
         proofFlushMs: num('--axon.proof_flush', o['axon.proof_flush'], { min: 1 }),
+        proofIdleMs: num('--axon.proof_idle', o['axon.proof_idle'], { min: 0 }),
+        frameMessages: num('--axon.frame_messages', o['axon.frame_messages'], { int: true, min: 1 }),
         requireRegistered: !o['blacklist.allow_unregistered'],
         requireValidatorPermit: !o['blacklist.allow_non_validators'],
         minStakeRao: BigInt(Math.round(num('--blacklist.min_stake', o['blacklist.min_stake'], { min: 0 }) * 1e9)),

@@ -8,6 +8,7 @@ import { Packr, Unpackr, RESET_BUFFER_MODE } from 'msgpackr';
 import type { DType, TensorData, TensorSpec } from '../model/interface';
 import { DTYPE_BYTES, isDType } from '../model/tensor';
 import { BadMessageError } from './errors';
+import { MAX_PROOF_LEAVES } from './proof';
 import type { Body, CancelMessage, Message, Meta, ProofMessage, RequestMessage, ResponseMessage, WelcomeMessage, WireError } from './types';
 
 /** byte size of one element per dtype (one table, in shared/model) */
@@ -55,7 +56,9 @@ export function encodeMessageUnsafe(msg: Message): Buffer {
 function toWire(msg: Message): Record<string, unknown> {
   switch (msg.t) {
     case 'request':
-      return { t: MSG.request, i: msg.id, s: msg.synapse, d: msg.timeoutMs, x: tensorsToWire(msg.body.tensors), m: msg.body.meta };
+      return msg.proofWait
+        ? { t: MSG.request, i: msg.id, s: msg.synapse, d: msg.timeoutMs, x: tensorsToWire(msg.body.tensors), m: msg.body.meta, w: 1 }
+        : { t: MSG.request, i: msg.id, s: msg.synapse, d: msg.timeoutMs, x: tensorsToWire(msg.body.tensors), m: msg.body.meta };
     case 'response': {
       const o: Record<string, unknown> = { t: MSG.response, i: msg.id, c: msg.status, r: msg.requestDigest };
       if (msg.body) {
@@ -70,7 +73,7 @@ function toWire(msg: Message): Record<string, unknown> {
         ? { t: MSG.welcome, v: msg.version, s: msg.synapses, in: msg.inputs, out: msg.outputs, lim: msg.limits, m: msg.meta, bf: 1 }
         : { t: MSG.welcome, v: msg.version, s: msg.synapses, in: msg.inputs, out: msg.outputs, lim: msg.limits, m: msg.meta };
     case 'proof':
-      return { t: MSG.proof, r: msg.root, n: msg.count, ts: msg.ts, g: msg.signature, p: msg.items.map((it) => [it.id, it.index, it.path]) };
+      return { t: MSG.proof, r: msg.root, n: msg.count, ts: msg.ts, g: msg.signature, f: msg.first, q: msg.ids, h: msg.frontier };
     case 'cancel':
       return { t: MSG.cancel, i: msg.id };
   }
@@ -163,8 +166,11 @@ function decodeRequest(raw: Record<string, unknown>, id: number | undefined, lim
   if (typeof d !== 'number' || !Number.isFinite(d) || d <= 0 || d > limits.maxTimeoutMs) {
     throw new BadMessageError(`timeout must be in (0, ${limits.maxTimeoutMs}] ms`, { id, field: 'd' });
   }
+  if (raw.w !== undefined && raw.w !== 0 && raw.w !== 1) throw new BadMessageError('w (proof wait) must be 0 or 1', { id, field: 'w' });
   const body = decodeBody(raw.x, raw.m, id, limits);
-  return { t: 'request', id, synapse: raw.s, timeoutMs: d, body };
+  const r: RequestMessage = { t: 'request', id, synapse: raw.s, timeoutMs: d, body };
+  if (raw.w === 1) r.proofWait = true;
+  return r;
 }
 
 function decodeResponse(raw: Record<string, unknown>, id: number | undefined, limits: CodecLimits): ResponseMessage {
@@ -215,14 +221,12 @@ function decodeSpecs(x: unknown): TensorSpec[] {
 }
 
 function decodeProof(raw: Record<string, unknown>): ProofMessage {
-  if (!isUint(raw.n) || raw.n < 1 || !isUint(raw.ts) || !isBytes(raw.r, 32) || !isBytes(raw.g, 64) || !Array.isArray(raw.p)) throw new BadMessageError('bad proof message');
-  const items = raw.p.map((it: unknown) => {
-    if (!Array.isArray(it) || it.length !== 3 || !isUint(it[0]) || !isUint(it[1]) || !Array.isArray(it[2]) || it[2].length > 64 || !it[2].every((h: unknown) => isBytes(h, 32))) {
-      throw new BadMessageError('bad proof item');
-    }
-    return { id: it[0] as number, index: it[1] as number, path: it[2] as Uint8Array[] };
-  });
-  return { t: 'proof', root: raw.r, count: raw.n, ts: raw.ts, signature: raw.g, items };
+  const { n, f, q, h } = raw;
+  if (!isUint(n) || n < 1 || n > MAX_PROOF_LEAVES || !isUint(raw.ts) || !isBytes(raw.r, 32) || !isBytes(raw.g, 64)) throw new BadMessageError('bad proof message');
+  if (!isUint(f) || !Array.isArray(q) || q.length < 1 || f + q.length > n || !q.every(isUint)) throw new BadMessageError('bad proof range');
+  // at most two frontier nodes per level, 32 levels
+  if (!Array.isArray(h) || h.length > 64 || !h.every((x: unknown) => isBytes(x, 32))) throw new BadMessageError('bad proof frontier');
+  return { t: 'proof', root: raw.r, count: n, ts: raw.ts, signature: raw.g, first: f, ids: q as number[], frontier: h as Uint8Array[] };
 }
 
 function decodeBody(x: unknown, m: unknown, id: number, limits: CodecLimits): Body {

@@ -23,6 +23,11 @@ export interface RequestMessage {
   /** the request's deadline, as a budget in ms from the moment the miner receives it */
   timeoutMs: number;
   body: Body;
+  /**
+   * wire `w: 1`: the client holds this answer until its proof arrives, so the miner signs as soon
+   * as it goes idle; without it the proof may wait for the miner's next periodic signature
+   */
+  proofWait?: boolean;
 }
 
 export interface ResponseMessage {
@@ -49,14 +54,20 @@ export interface WelcomeMessage {
   batchFrames?: boolean;
 }
 
-/** The miner's signature over a Merkle root of response leaves, with this connection's paths (proof.ts). */
+/**
+ * The miner's signature over a Merkle root of response leaves (proof.ts). This connection's
+ * answers are the consecutive leaves [first, first + ids.length) in the order of `ids`;
+ * `frontier` holds the nodes outside that range needed to reach the root (rangeFrontier).
+ */
 export interface ProofMessage {
   t: 'proof';
   root: Uint8Array;
   count: number;
   ts: number;
   signature: Uint8Array;
-  items: { id: number; index: number; path: Uint8Array[] }[];
+  first: number;
+  ids: number[];
+  frontier: Uint8Array[];
 }
 
 /** The client gave up on a request; the miner drops it if it has not started. */

@@ -9,7 +9,8 @@ import { WebSocket, type RawData } from 'ws';
 import { devKeypair, keysReady } from '../../shared/keys';
 import type { Keypair } from '../../shared/keys/interface';
 import { FakeModelRunner, generateInputs } from '../../shared/model';
-import { ClientHandshake, Close, decodeBatch, decodeMessage, encodeBatchUnsafe, encodeMessage, FRAME_KIND, protocolReady, Status, type Message } from '../../shared/protocol';
+import { ClientHandshake, Close, decodeBatch, decodeMessage, encodeBatchUnsafe, encodeMessage, FRAME_KIND, protocolReady, Status, verifyProof, type Message } from '../../shared/protocol';
+import type { QueryResult } from '../../validator/client';
 import { AllowAllPolicy, AxonServer, modelHandler, type AxonOptions, type Handler, type Policy, type PolicyDecision } from '../../miner';
 import { ClientPool } from '../../validator/client';
 
@@ -251,7 +252,7 @@ describe('batch frames', () => {
     const bad = { t: 'request' as const, id: 3, synapse: 'infer', timeoutMs: 5000, body: { tensors: { x: { dtype: 'float32' as const, shape: [1, 2], data: new Uint8Array(3) } }, meta: {} } };
     a.ws.send(session.seal(encodeBatchUnsafe([{ t: 'request', id: 1, synapse: 'infer', timeoutMs: 5000, body }, { t: 'request', id: 2, synapse: 'infer', timeoutMs: 5000, body }, bad]), FRAME_KIND.batch));
     const got: Message[] = [];
-    while (got.filter((m) => m.t === 'response').length < 3 || got.filter((m) => m.t === 'proof').reduce((n, m) => n + (m.t === 'proof' ? m.items.length : 0), 0) < 3) {
+    while (got.filter((m) => m.t === 'response').length < 3 || got.filter((m) => m.t === 'proof').reduce((n, m) => n + (m.t === 'proof' ? m.ids.length : 0), 0) < 3) {
       const pt = session.open(await next());
       if (session.lastKind === FRAME_KIND.batch) for (const e of decodeBatch(pt)) got.push(e as Message);
       else got.push(decodeMessage(pt));
@@ -346,6 +347,73 @@ describe('provenance', () => {
     const roots = new Set(rs.map((r) => r.proof?.root));
     expect(s.load.proofSignatures - before).toBe(roots.size);
     expect(roots.size).toBeLessThan(100);
+  });
+
+  const provable = (r: QueryResult) => ({ id: r.requestId as number, status: r.code as number, body: r.outputs ? { tensors: r.outputs, meta: r.meta ?? {} } : undefined, error: r.error });
+
+  it("proofs 'later': answers resolve at once, one signature per flush covers two connections' answers, every derived proof verifies", async () => {
+    const s = await server({ proofFlushMs: 300 });
+    const [pa, pc] = [pool(), pool(devKeypair('charlie'))];
+    await Promise.all([pa.request({ endpoint: s.url }, req()), pc.request({ endpoint: s.url }, req())]);
+    const before = s.load.proofSignatures;
+    const t0 = performance.now();
+    const rs = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? pa : pc).request({ endpoint: s.url }, req(), { proofs: 'later' })));
+    const answeredMs = performance.now() - t0;
+    expect(rs.every((r) => r.status === 'ok' && r.proof === null && r.proofSettled)).toBe(true);
+    expect(answeredMs).toBeLessThan(300); // nobody waits for these proofs: the answers did not wait for the 300 ms flush
+    await Promise.all(rs.map((r) => r.proofSettled));
+    expect(rs.map((r) => r.proofError ?? 'ok')).toEqual(rs.map(() => 'ok'));
+    expect(new Set(rs.map((r) => r.proof?.root)).size).toBe(1);
+    expect(s.load.proofSignatures - before).toBe(1);
+    expect(new Set(rs.map((r) => r.proof?.validator)).size).toBe(2);
+    for (const r of rs) expect(verifyProof(r.proof!, provable(r), { id: r.requestId!, synapse: 'infer', body: { tensors: req().tensors, meta: {} } })).toEqual({ ok: true });
+    // tampering with any answer breaks its proof
+    const r0 = rs[0];
+    const y = r0.outputs!.y;
+    const forged = { ...provable(r0), body: { tensors: { y: { ...y, data: new Uint8Array(y.data).fill(1) } }, meta: {} } };
+    expect(verifyProof(r0.proof!, forged).ok).toBe(false);
+  });
+
+  it("a client waiting for proofs is not held to the flush interval: the idle miner signs at once", async () => {
+    const s = await server({ proofFlushMs: 5_000 });
+    const p = pool();
+    await p.request({ endpoint: s.url }, req());
+    const t0 = performance.now();
+    const r = await p.request({ endpoint: s.url }, req());
+    expect(r.proof).not.toBeNull();
+    expect(performance.now() - t0).toBeLessThan(2_500);
+  });
+
+  it('an answer that arrives after the client gave up still counts in the next proof: later proofs stay verifiable', async () => {
+    const s = await server({ proofFlushMs: 5_000 }, { handler: sleepHandler() });
+    const p = pool();
+    const before = s.load.proofSignatures;
+    // 'later': the miner does not sign at once for it, so its leaf shares the next tree with the two below
+    const late = await p.request({ endpoint: s.url }, req({ ms: 400 }), { timeoutMs: 100, proofs: 'later' });
+    expect(late.status).toBe('timeout');
+    await new Promise((r) => setTimeout(r, 500)); // the miner answered meanwhile; its proof is pending
+    const rs = await Promise.all([p.request({ endpoint: s.url }, req()), p.request({ endpoint: s.url }, req())]);
+    for (const r of rs) {
+      expect(r.proofError).toBeUndefined();
+      expect(r.proof?.count).toBe(3);
+      expect(verifyProof(r.proof!, provable(r)).ok).toBe(true);
+    }
+    expect(s.load.proofSignatures - before).toBe(1);
+  });
+
+  it('a proof later than proofWaitMs: the answer settles proof_timeout, the stale proof is set aside, later proofs verify', async () => {
+    const s = await server({ proofFlushMs: 400 });
+    const p = new ClientPool({ keypair: alice() }, { timeoutMs: 5000, proofWaitMs: 100 });
+    pools.push(p);
+    const r1 = await p.request({ endpoint: s.url }, req(), { proofs: 'later' });
+    expect(r1.status).toBe('ok');
+    await r1.proofSettled;
+    expect(r1.proof).toBeNull();
+    expect(r1.proofError).toBe('proof_timeout');
+    await new Promise((r) => setTimeout(r, 600)); // the stale proof arrived and named an answer no longer held
+    const r2 = await p.request({ endpoint: s.url }, req());
+    expect(r2.proofError).toBeUndefined();
+    expect(verifyProof(r2.proof!, provable(r2)).ok).toBe(true);
   });
 
   it('a malicious miner sending bad proof signatures: answers arrive, proofs are rejected', async () => {

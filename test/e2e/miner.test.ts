@@ -191,8 +191,13 @@ describe('slow and dying miners', () => {
     expect(r.status).toBe('timeout');
     expect(r.error?.code).toBe('client_timeout');
     await pool.close();
-    await new Promise((res) => setTimeout(res, 50));
-    const after = process.getActiveResourcesInfo().filter((x) => x === 'TCPSocketWrap' || x === 'Timeout').length;
+    // a leak stays; a socket or timer of this process that is merely closing goes within moments
+    const count = () => process.getActiveResourcesInfo().filter((x) => x === 'TCPSocketWrap' || x === 'Timeout').length;
+    let after = count();
+    for (let i = 0; i < 40 && after > before; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      after = count();
+    }
     expect(after).toBeLessThanOrEqual(before);
     await stopChild(m.child);
   });

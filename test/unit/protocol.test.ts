@@ -27,6 +27,10 @@ import {
   requestDigest,
   responseDigest,
   rootFromPath,
+  rangeFrontier,
+  rangePath,
+  rootFromRange,
+  canonicalJson,
   ServerHandshake,
   type Session,
   Status,
@@ -97,10 +101,11 @@ describe('codec', () => {
     const body = { tensors: { x: tensorFrom('int64', [1, 2], new BigInt64Array([1n, -2n])) }, meta: { a: [1, 'b', null] } };
     const msgs = [
       { t: 'request' as const, id: 1, synapse: 'infer', timeoutMs: 500, body },
+      { t: 'request' as const, id: 2, synapse: 'infer', timeoutMs: 500, body, proofWait: true },
       { t: 'response' as const, id: 1, status: 200, requestDigest: new Uint8Array(32).fill(9), body },
       { t: 'response' as const, id: 2, status: 422, requestDigest: new Uint8Array(32), error: { code: 'model.shape', message: 'm', context: { dim: 1 } } },
       { t: 'cancel' as const, id: 3 },
-      { t: 'proof' as const, root: new Uint8Array(32).fill(1), count: 3, ts: 5, signature: new Uint8Array(64).fill(2), items: [{ id: 1, index: 2, path: [new Uint8Array(32)] }] },
+      { t: 'proof' as const, root: new Uint8Array(32).fill(1), count: 3, ts: 5, signature: new Uint8Array(64).fill(2), first: 2, ids: [1], frontier: [new Uint8Array(32)] },
       { t: 'welcome' as const, version: 1, synapses: ['infer'], inputs: [{ name: 'x', dtype: 'float32' as const, shape: [null, 4] }], outputs: [], limits: { maxPayload: 1, maxInFlightPerConnection: 2, maxTimeoutMs: 3 }, meta: {} },
     ];
     for (const m of msgs) {
@@ -125,6 +130,11 @@ describe('codec', () => {
     ['number array data', { t: 1, i: 1, s: 'infer', d: 10, x: { a: ['float32', [1], [1.0]] } }, 'x.a'],
     ['rank too high', { t: 1, i: 1, s: 'infer', d: 10, x: { a: ['uint8', [1, 1, 1, 1, 1, 1, 1, 1, 1], Buffer.alloc(1)] } }, 'x.a'],
     ['meta not json', { t: 1, i: 1, s: 'infer', d: 10, x: {}, m: { a: Buffer.alloc(1) } }, 'm'],
+    ['proof wait not 0/1', { t: 1, i: 1, s: 'infer', d: 10, x: {}, w: 'yes' }, 'w'],
+    ['proof range past the leaf count', { t: 4, r: Buffer.alloc(32), n: 2, ts: 1, g: Buffer.alloc(64), f: 1, q: [1, 2], h: [] }, ''],
+    ['proof without ids', { t: 4, r: Buffer.alloc(32), n: 2, ts: 1, g: Buffer.alloc(64), f: 0, q: [], h: [] }, ''],
+    ['proof frontier not 32-byte nodes', { t: 4, r: Buffer.alloc(32), n: 2, ts: 1, g: Buffer.alloc(64), f: 0, q: [1], h: [Buffer.alloc(31)] }, ''],
+    ['proof frontier too long', { t: 4, r: Buffer.alloc(32), n: 2, ts: 1, g: Buffer.alloc(64), f: 0, q: [1], h: Array.from({ length: 65 }, () => Buffer.alloc(32)) }, ''],
   ];
   it.each(bad)('rejects %s with BadMessageError', (_name, value, field) => {
     const bytes = value === null ? Buffer.from([0xc1, 0x00]) : packr.pack(value);
@@ -366,6 +376,99 @@ describe('provenance proofs', () => {
         expect(got && Buffer.from(got).equals(Buffer.from(root))).toBe(true);
         if (n > 1) expect(rootFromPath(leaves[(i + 1) % n], i, n, merklePath(levels, i))).not.toEqual(root);
       }
+    }
+  });
+
+  it('range proofs rebuild the root and every classic path, for every leaf count 1..40 and every range', () => {
+    const eq = (x: Uint8Array | undefined, y: Uint8Array) => x !== undefined && Buffer.from(x).equals(Buffer.from(y));
+    const failures: string[] = [];
+    let ranges = 0;
+    for (let n = 1; n <= 40; n++) {
+      const leaves = Array.from({ length: n }, (_, i) => createHash('sha256').update(`r${i}`).digest());
+      const levels = merkleLevels(leaves);
+      const root = merkleRoot(leaves);
+      const paths = leaves.map((_, i) => merklePath(levels, i).map(hex).join());
+      for (let a = 0; a < n; a++) {
+        for (let b = a + 1; b <= n; b++) {
+          ranges++;
+          const at = `n=${n} [${a},${b})`;
+          const frontier = rangeFrontier(levels, a, b);
+          if (frontier.length > 2 * (levels.length - 1)) failures.push(`${at}: frontier too long`);
+          const t = rootFromRange(leaves.slice(a, b), a, n, frontier);
+          if (!t || !eq(t.root, root)) failures.push(`${at}: root`);
+          else for (let i = a; i < b; i++) if (rangePath(t, i).map(hex).join() !== paths[i]) failures.push(`${at}: path of ${i}`);
+          // a wrong frontier length or a changed leaf never gives the root
+          if (rootFromRange(leaves.slice(a, b), a, n, [...frontier, leaves[0]])) failures.push(`${at}: extra frontier node accepted`);
+          if (frontier.length > 0 && rootFromRange(leaves.slice(a, b), a, n, frontier.slice(1))) failures.push(`${at}: short frontier accepted`);
+          const changed = leaves.slice(a, b);
+          changed[changed.length - 1] = createHash('sha256').update('x').digest();
+          if (eq(rootFromRange(changed, a, n, frontier)?.root, root)) failures.push(`${at}: changed leaf accepted`);
+        }
+      }
+    }
+    expect(ranges).toBe(11480);
+    expect(failures).toEqual([]);
+    expect(rootFromRange([], 0, 1, [])).toBeUndefined();
+    expect(rootFromRange([Buffer.alloc(32)], 1, 1, [])).toBeUndefined();
+    expect(rootFromRange([Buffer.alloc(32)], -1, 2, [Buffer.alloc(32)])).toBeUndefined();
+  });
+
+  it('digests are pinned: the bytes hashed never change across releases', () => {
+    const t = { dtype: 'float32' as const, shape: [2, 3], data: new Uint8Array(24).map((_, i) => i) };
+    const u = { dtype: 'int64' as const, shape: [1], data: new Uint8Array(8).fill(7) };
+    const req = { id: 42, synapse: 'infer', body: { tensors: { x: t, a: u }, meta: { b: [1, { z: 2, a: 'é' }], a: null } } };
+    const rd = requestDigest(req);
+    // values computed by the streaming implementation of session 1 (createHash, field by field)
+    expect(hex(rd)).toBe('9f78cc969427242b877b41f9a8f931aa1a80b4f361ee4b9017d9b045fa9c96cb');
+    expect(hex(requestDigest({ id: 2 ** 40 + 5, synapse: 's.y:n-1', body: { tensors: {}, meta: {} } }))).toBe('ec85cc111a75e0f0b30668ff38b953a42e5daa21edabb5f476beb07703e31e05');
+    expect(hex(responseDigest(rd, { id: 42, status: 200, body: { tensors: { y: t }, meta: {} } }))).toBe('3af49f8f5b10927baabdf3b96615d61ebe9fa4ba669a02af803666fdf4224e93');
+    expect(hex(responseDigest(rd, { id: 7, status: 422, error: { code: 'model.shape', message: 'bad ✓', context: { dim: 1, w: [2] } } }))).toBe(
+      '4a687e1ba5bfdffde021363cf658441f2cec4128c369ba66112f6a815726d680',
+    );
+    expect(hex(leafHash(Buffer.alloc(32, 1), Buffer.alloc(32, 2), rd))).toBe('c567efd98fcc061cba2d591e040174a88582fd7429293cafa980128b212ecb65');
+    expect(hex(merkleRoot([1, 2, 3, 4, 5].map((i) => Buffer.alloc(32, i))))).toBe('6ff0c6808a81ea1b1baaf8ea3bba84644330f485b1b48f097bfde8b76fc02e7c');
+  });
+
+  it('one-shot digests equal field-by-field streaming hashes for random bodies (documented layout)', () => {
+    let seed = 7;
+    const rnd = (k: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % k);
+    const str = (k: number) => Array.from({ length: rnd(k) }, () => String.fromCodePoint([rnd(128), 0xe9, 0x4e2d, 0x1f600][rnd(4)])).join('');
+    const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(v); return b; };
+    const u64 = (v: number) => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(v)); return b; };
+    const s = (x: string) => Buffer.concat([u32(Buffer.byteLength(x)), Buffer.from(x)]);
+    const body = (h: ReturnType<typeof createHash>, b: { tensors: Record<string, { dtype: string; shape: number[]; data: Uint8Array }>; meta: Record<string, unknown> } | undefined) => {
+      if (!b) return h.update(Buffer.from([0]));
+      h.update(Buffer.from([1]));
+      const names = Object.keys(b.tensors).sort();
+      h.update(u32(names.length));
+      for (const n of names) {
+        const t = b.tensors[n];
+        h.update(s(n)).update(s(t.dtype)).update(u32(t.shape.length));
+        for (const d of t.shape) h.update(u64(d));
+        h.update(u64(t.data.length)).update(t.data);
+      }
+      return h.update(s(canonicalJson(b.meta)));
+    };
+    for (let i = 0; i < 300; i++) {
+      const tensors: Record<string, { dtype: 'uint8'; shape: number[]; data: Uint8Array }> = {};
+      for (let k = rnd(4); k > 0; k--) {
+        const len = rnd(3000);
+        tensors[str(6) + k] = { dtype: 'uint8', shape: [len], data: new Uint8Array(len).map(() => rnd(256)) };
+      }
+      const meta = rnd(2) ? {} : { [str(5)]: str(40), n: rnd(1000), nested: { b: [str(3)], a: true } };
+      const b = { tensors, meta };
+      const id = rnd(2 ** 31) * (rnd(2) ? 4096 : 1);
+      const synapse = `syn${rnd(99)}`;
+      const want = body(createHash('sha256').update('subnet-ts/request/v1').update(s(synapse)).update(u64(id)), b).digest('hex');
+      expect(hex(requestDigest({ id, synapse, body: b }))).toBe(want);
+      const rd = Buffer.from(want, 'hex');
+      const status = [200, 422, 500][rnd(3)];
+      const err = rnd(2) ? { code: str(10), message: str(200), context: { why: str(20) } } : undefined;
+      const withBody = rnd(2) ? b : undefined;
+      const h = body(createHash('sha256').update('subnet-ts/response/v1').update(rd).update(u64(id)).update(u32(status)), withBody);
+      if (err) h.update(Buffer.from([1])).update(s(err.code)).update(s(err.message)).update(s(canonicalJson(err.context)));
+      else h.update(Buffer.from([0]));
+      expect(hex(responseDigest(rd, { id, status, body: withBody, error: err }))).toBe(h.digest('hex'));
     }
   });
 

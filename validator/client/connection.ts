@@ -12,12 +12,12 @@ import { Close, closeName, statusName } from '../../shared/protocol/codes';
 import { decodeBatch, decodeMessage, encodeBatchUnsafe, encodeMessageUnsafe } from '../../shared/protocol/codec';
 import { ProtocolError } from '../../shared/protocol/errors';
 import { ClientHandshake } from '../../shared/protocol/handshake';
-import { hex, leafHash, proofSigMessage, requestDigest, responseDigest, rootFromPath, type NodeMemo, type ResponseProof } from '../../shared/protocol/proof';
+import { hex, leafHash, proofSigMessage, rangePath, requestDigest, responseDigest, rootFromRange, type ResponseProof } from '../../shared/protocol/proof';
 import { FRAME_KIND, type Session } from '../../shared/protocol/session';
 import { sendCorked } from '../../shared/protocol/cork';
-import type { Message, ProofMessage, ResponseMessage, WelcomeMessage } from '../../shared/protocol/types';
+import type { Message, ProofMessage, RequestMessage, ResponseMessage, WelcomeMessage } from '../../shared/protocol/types';
 import type { QueryRequest, QueryResult, Target } from './interface';
-import { defaultClientOptions, type ClientOptions } from './options';
+import { defaultClientOptions, type ClientOptions, type ProofMode } from './options';
 
 interface Pending {
   id: number;
@@ -29,15 +29,31 @@ interface Pending {
   signal?: AbortSignal;
   onAbort?: () => void;
   resolve: (r: QueryResult) => void;
+  /** resolve at the answer; the proof completes result.proof later (proofSettled) */
+  later: boolean;
 }
 
+/**
+ * An answer whose proof has not arrived yet. Every answer the miner sends, even one we no longer
+ * wait for, becomes a leaf of its next proof, in the order sent; so the connection keeps these in
+ * arrival order and a proof message covers the next `ids.length` of them.
+ */
 interface AwaitingProof {
-  result: QueryResult;
+  id: number;
   leaf: Buffer;
-  reqDigest: Buffer;
-  /** performance.now() after which the result resolves without a proof */
+  reqDigest: Uint8Array;
+  /** performance.now() after which the result is settled without a proof */
   deadline: number;
-  resolve: (r: QueryResult) => void;
+  /** the result to complete, absent when nobody waits for this answer (late, or unparseable id 0) */
+  result?: QueryResult;
+  /** called once `result.proof`/`proofError` are final */
+  done?: (r: QueryResult) => void;
+}
+
+function eqBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function now(): number {
@@ -51,7 +67,9 @@ export class MinerConnection {
   welcome?: WelcomeMessage;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly awaiting = new Map<number, AwaitingProof>();
+  /** answers waiting for their proof, in arrival order, from index awaitHead */
+  private awaiting: AwaitingProof[] = [];
+  private awaitHead = 0;
   private closed = false;
   private closeInfo?: { code: number; reason: string };
   private readonly opts: ClientOptions;
@@ -60,6 +78,8 @@ export class MinerConnection {
   lastUsed = Date.now();
   /** proof batches verified so far */
   proofSignaturesVerified = 0;
+  /** proof messages that named answers no longer held (their answers end proof_unverifiable) */
+  proofsUnverifiable = 0;
   private sessionHex?: string;
   /** frames sent (a batch frame counts once) */
   framesSent = 0;
@@ -88,7 +108,23 @@ export class MinerConnection {
 
   /** no request waiting for an answer or a proof */
   get idle(): boolean {
-    return this.pending.size === 0 && this.awaiting.size === 0;
+    return this.pending.size === 0 && this.awaitingCount === 0;
+  }
+
+  private get awaitingCount(): number {
+    return this.awaiting.length - this.awaitHead;
+  }
+
+  /** drops the first k awaiting entries */
+  private shiftAwaiting(k: number): void {
+    this.awaitHead += k;
+    if (this.awaitHead >= this.awaiting.length) {
+      this.awaiting = [];
+      this.awaitHead = 0;
+    } else if (this.awaitHead >= 1024 && this.awaitHead * 2 >= this.awaiting.length) {
+      this.awaiting = this.awaiting.slice(this.awaitHead);
+      this.awaitHead = 0;
+    }
   }
 
   /**
@@ -196,7 +232,7 @@ export class MinerConnection {
   }
 
   /** Sends one request; resolves with its result (never rejects). */
-  request(req: QueryRequest, opts: { timeoutMs?: number; signal?: AbortSignal; t0?: number } = {}): Promise<QueryResult> {
+  request(req: QueryRequest, opts: { timeoutMs?: number; signal?: AbortSignal; t0?: number; proofs?: ProofMode } = {}): Promise<QueryResult> {
     const t0 = opts.t0 ?? now();
     const timeoutMs = Math.max(1, opts.timeoutMs ?? this.opts.timeoutMs);
     const base = { target: this.target, hotkey: this.session?.remoteHotkey, proof: null };
@@ -213,7 +249,7 @@ export class MinerConnection {
     const reqDigest = requestDigest({ id, synapse: req.synapse, body });
     return new Promise<QueryResult>((resolve) => {
       const remaining = Math.max(1, timeoutMs - (now() - t0));
-      const p: Pending = { id, reqDigest, t0, deadline: now() + remaining, timeoutMs, resolve, signal: opts.signal };
+      const p: Pending = { id, reqDigest, t0, deadline: now() + remaining, timeoutMs, resolve, signal: opts.signal, later: (opts.proofs ?? this.opts.proofs) === 'later' };
       this.watch(p.deadline);
       if (opts.signal) {
         p.onAbort = () => this.giveUp(p, 'aborted', 'aborted', 'aborted by the caller');
@@ -221,7 +257,9 @@ export class MinerConnection {
       }
       this.pending.set(id, p);
       try {
-        this.send({ t: 'request', id, synapse: req.synapse, timeoutMs: Math.ceil(remaining), body });
+        const msg: RequestMessage = { t: 'request', id, synapse: req.synapse, timeoutMs: Math.ceil(remaining), body };
+        if (!p.later) msg.proofWait = true;
+        this.send(msg);
       } catch (err) {
         this.settle(p, { ...base, status: 'error', code: null, latencyMs: now() - t0, error: { code: 'send_failed', message: errorMessage(err), context: {} } });
       }
@@ -243,7 +281,7 @@ export class MinerConnection {
     this.out.push(msg);
     this.outBytes += 64;
     if (msg.t === 'request') for (const k in msg.body.tensors) this.outBytes += msg.body.tensors[k].data.length + 32;
-    if (this.out.length >= 512 || this.outBytes >= 1 << 20) this.writeOut();
+    if (this.out.length >= this.opts.frameMessages || this.outBytes >= 1 << 20) this.writeOut();
   }
 
   private readonly flushOut = (): void => {
@@ -305,19 +343,19 @@ export class MinerConnection {
       if (p.deadline <= t) this.giveUp(p, 'timeout', 'client_timeout', `no answer within ${p.timeoutMs} ms`);
       else if (p.deadline < next) next = p.deadline;
     }
-    for (const [id, a] of [...this.awaiting]) {
-      if (a.deadline <= t) {
-        this.awaiting.delete(id);
-        a.result.proofError = 'proof_timeout';
-        a.resolve(a.result);
-      } else if (a.deadline < next) next = a.deadline;
-    }
+    // awaiting proofs are in arrival order: expired ones are at the head
+    let k = 0;
+    while (k < this.awaitingCount && this.awaiting[this.awaitHead + k].deadline <= t) k++;
+    const expired = this.awaiting.slice(this.awaitHead, this.awaitHead + k);
+    this.shiftAwaiting(k);
+    for (const a of expired) this.settleProof(a, 'proof_timeout');
+    if (this.awaitingCount > 0) next = Math.min(next, this.awaiting[this.awaitHead].deadline);
     if (next !== Infinity) this.watch(next);
   };
 
   private settle(p: Pending, r: QueryResult): void {
     this.pending.delete(p.id);
-    if (this.pending.size === 0 && this.awaiting.size === 0) this.stopTimer();
+    if (this.pending.size === 0 && this.awaitingCount === 0) this.stopTimer();
     if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
     p.resolve(r);
   }
@@ -329,16 +367,22 @@ export class MinerConnection {
   }
 
   private onResponse(msg: ResponseMessage): void {
+    const session = this.session as Session;
     const p = this.pending.get(msg.id);
+    // the miner proves every answer it sends, in order: keep each one's leaf for the next proof
+    const leaf = leafHash(session.id, session.localPublicKey, responseDigest(msg.requestDigest, msg));
+    const a: AwaitingProof = { id: msg.id, leaf, reqDigest: msg.requestDigest, deadline: now() + this.opts.proofWaitMs };
+    if (this.awaitingCount === 0) this.watch(a.deadline);
+    this.awaiting.push(a);
     if (!p) return; // answered after we gave up (or id 0: a message we sent was unparseable)
     this.pending.delete(msg.id);
     if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
-    const session = this.session as Session;
     const result: QueryResult = {
       target: this.target,
       hotkey: session.remoteHotkey,
       status: statusName(msg.status) ?? `status_${msg.status}`,
       code: msg.status,
+      requestId: msg.id,
       latencyMs: now() - p.t0,
       proof: null,
     };
@@ -347,59 +391,94 @@ export class MinerConnection {
       result.meta = msg.body.meta;
     }
     if (msg.error) result.error = msg.error;
-    const minerDigest = Buffer.from(msg.requestDigest);
-    if (!minerDigest.equals(p.reqDigest) && !(msg.status === 400 && minerDigest.every((b) => b === 0))) {
+    if (!eqBytes(msg.requestDigest, p.reqDigest) && !(msg.status === 400 && msg.requestDigest.every((b) => b === 0))) {
       result.proofError = 'request_digest_mismatch';
       p.resolve(result);
       return;
     }
-    const leaf = leafHash(session.id, session.localPublicKey, responseDigest(minerDigest, msg));
-    const deadline = now() + this.opts.proofWaitMs;
-    this.watch(deadline);
-    this.awaiting.set(msg.id, { result, leaf, reqDigest: minerDigest, deadline, resolve: p.resolve });
+    a.result = result;
+    if (p.later) {
+      result.proofSettled = new Promise<void>((resolve) => (a.done = () => resolve()));
+      p.resolve(result);
+    } else a.done = p.resolve;
+  }
+
+  /** Completes an awaiting answer without a proof. */
+  private settleProof(a: AwaitingProof, why: string): void {
+    if (!a.result) return;
+    a.result.proofError = why;
+    a.done?.(a.result);
   }
 
   private onProof(msg: ProofMessage): void {
     const session = this.session as Session;
-    let sigOk: boolean | undefined;
-    const memo: NodeMemo = new Map();
-    let rootHex: string | undefined;
-    let sigHex: string | undefined;
-    for (const it of msg.items) {
-      const a = this.awaiting.get(it.id);
-      if (!a) continue;
-      this.awaiting.delete(it.id);
-      const root = rootFromPath(a.leaf, it.index, msg.count, it.path, memo);
-      if (!root || !Buffer.from(root.buffer, root.byteOffset, root.byteLength).equals(msg.root)) {
-        a.result.proofError = 'path_mismatch';
-      } else {
-        if (sigOk === undefined) {
-          if (this.opts.verifyProofSignatures) {
-            sigOk = sigVerify(proofSigMessage(session.remotePublicKey, msg.root, msg.count, msg.ts), msg.signature, session.remotePublicKey);
-            this.proofSignaturesVerified++;
-          } else sigOk = true;
-        }
-        if (!sigOk) a.result.proofError = 'bad_signature';
-        else {
-          const proof: ResponseProof = {
-            v: 1,
-            miner: session.remoteHotkey,
-            validator: session.localHotkey,
-            session: (this.sessionHex ??= hex(session.id)),
-            requestDigest: hex(a.reqDigest),
-            root: (rootHex ??= hex(msg.root)),
-            count: msg.count,
-            index: it.index,
-            path: it.path.map(hex),
-            ts: msg.ts,
-            signature: (sigHex ??= hex(msg.signature)),
-          };
-          a.result.proof = proof;
-        }
+    const k = msg.ids.length;
+    const head = this.awaitHead;
+    let aligned = this.awaitingCount >= k;
+    for (let i = 0; aligned && i < k; i++) if (this.awaiting[head + i].id !== msg.ids[i]) aligned = false;
+    if (!aligned) {
+      // answers we stopped waiting for are gone, so this range cannot be rebuilt: the answers it
+      // names that we still hold end unproven, the rest of the queue stays
+      this.proofsUnverifiable++;
+      const named = new Set(msg.ids);
+      const keep: AwaitingProof[] = [];
+      for (let i = head; i < this.awaiting.length; i++) {
+        const a = this.awaiting[i];
+        if (named.has(a.id)) this.settleProof(a, 'proof_unverifiable');
+        else keep.push(a);
       }
-      a.resolve(a.result);
+      this.awaiting = keep;
+      this.awaitHead = 0;
+      return;
     }
-    if (this.pending.size === 0 && this.awaiting.size === 0) this.stopTimer();
+    const items = this.awaiting.slice(head, head + k);
+    this.shiftAwaiting(k);
+    if (this.pending.size === 0 && this.awaitingCount === 0) this.stopTimer();
+    const tree = rootFromRange(
+      items.map((a) => a.leaf),
+      msg.first,
+      msg.count,
+      msg.frontier,
+    );
+    let why: string | undefined;
+    if (!tree || !eqBytes(tree.root, msg.root)) why = 'path_mismatch';
+    else if (this.opts.verifyProofSignatures) {
+      this.proofSignaturesVerified++;
+      if (!sigVerify(proofSigMessage(session.remotePublicKey, msg.root, msg.count, msg.ts), msg.signature, session.remotePublicKey)) why = 'bad_signature';
+    }
+    if (why !== undefined || !tree) {
+      for (const a of items) this.settleProof(a, why ?? 'path_mismatch');
+      return;
+    }
+    const sessionHex = (this.sessionHex ??= hex(session.id));
+    const rootHex = hex(msg.root);
+    const sigHex = hex(msg.signature);
+    // a node's hex is computed once for all the paths it appears in
+    const hexes = new Map<Uint8Array, string>();
+    const hx = (b: Uint8Array): string => {
+      let h = hexes.get(b);
+      if (h === undefined) hexes.set(b, (h = hex(b)));
+      return h;
+    };
+    for (let i = 0; i < k; i++) {
+      const a = items[i];
+      if (!a.result) continue;
+      const proof: ResponseProof = {
+        v: 1,
+        miner: session.remoteHotkey,
+        validator: session.localHotkey,
+        session: sessionHex,
+        requestDigest: hex(a.reqDigest),
+        root: rootHex,
+        count: msg.count,
+        index: msg.first + i,
+        path: rangePath(tree, msg.first + i).map(hx),
+        ts: msg.ts,
+        signature: sigHex,
+      };
+      a.result.proof = proof;
+      a.done?.(a.result);
+    }
   }
 
   private abortAll(close: number, reason: string): void {
@@ -428,11 +507,10 @@ export class MinerConnection {
         proof: null,
       });
     }
-    for (const [id, a] of [...this.awaiting]) {
-      this.awaiting.delete(id);
-      a.result.proofError = 'connection_closed';
-      a.resolve(a.result);
-    }
+    const waiting = this.awaiting.slice(this.awaitHead);
+    this.awaiting = [];
+    this.awaitHead = 0;
+    for (const a of waiting) this.settleProof(a, 'connection_closed');
   }
 
   /** Closes the socket (pending requests end as status "error"). Resolves when the socket is gone. */

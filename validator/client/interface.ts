@@ -28,6 +28,8 @@ export interface QueryResult {
   status: string;
   /** the wire status code when the miner answered, else null */
   code: number | null;
+  /** the request's id on its connection, when the miner answered (a proof's response digest covers it) */
+  requestId?: number;
   latencyMs: number;
   /** the miner's VERIFIED hotkey, when the handshake completed */
   hotkey?: string;
@@ -38,4 +40,6 @@ export interface QueryResult {
   proof: ResponseProof | null;
   /** why `proof` is null or was rejected */
   proofError?: string;
+  /** with proofs 'later' (ClientOptions.proofs): resolves once `proof` / `proofError` are final */
+  proofSettled?: Promise<void>;
 }

@@ -1,3 +1,5 @@
+export type ProofMode = 'wait' | 'later';
+
 /** Client pool settings with safe defaults (the CLI takes its defaults from here). */
 export interface ClientOptions {
   /** default per-request timeout (answer; also how long a request waits for a connection still connecting) */
@@ -21,8 +23,17 @@ export interface ClientOptions {
   verifyProofSignatures: boolean;
   /** after an answer, wait at most this long for its signed proof */
   proofWaitMs: number;
+  /**
+   * 'wait': a request resolves once its answer AND its proof are in (or proofWaitMs passed) —
+   * what the validator does, so every logged answer carries its proof. 'later': it resolves at
+   * the answer; `result.proofSettled` resolves once `result.proof` (or `proofError`) is final —
+   * for pipelined clients, which then never stall on the miner's proof interval.
+   */
+  proofs: ProofMode;
   /** requests in flight per connection (more get status "error", code too_many_in_flight, locally) */
   maxInFlightPerConnection: number;
+  /** a batch frame of requests leaves once it holds this many (else at the end of the event-loop turn) */
+  frameMessages: number;
   /** connections kept open at once (least recently used closed first) */
   maxConnections: number;
 }
@@ -37,6 +48,8 @@ export const defaultClientOptions: Readonly<ClientOptions> = Object.freeze({
   handshakeSkewMs: 30_000,
   verifyProofSignatures: true,
   proofWaitMs: 2_000,
+  proofs: 'wait',
   maxInFlightPerConnection: 1024,
   maxConnections: 1024,
+  frameMessages: 16,
 });

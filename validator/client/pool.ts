@@ -9,7 +9,15 @@ import type { Keypair } from '../../shared/keys/interface';
 import { nullLogger, type Logger } from '../../shared/logger';
 import { MinerConnection } from './connection';
 import type { QueryRequest, QueryResult, Target } from './interface';
-import { defaultClientOptions, type ClientOptions } from './options';
+import { defaultClientOptions, type ClientOptions, type ProofMode } from './options';
+
+/** Per-request settings (each defaults to the pool's ClientOptions). */
+export interface RequestOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** see ClientOptions.proofs */
+  proofs?: ProofMode;
+}
 
 export interface ClientComponents {
   keypair: Keypair;
@@ -51,7 +59,7 @@ export class ClientPool {
   }
 
   /** Queries every target; results[i] belongs to targets[i]. */
-  async query(targets: readonly Target[], request: QueryRequest, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<QueryResult[]> {
+  async query(targets: readonly Target[], request: QueryRequest, opts: RequestOptions = {}): Promise<QueryResult[]> {
     const results: QueryResult[] = new Array<QueryResult>(targets.length);
     let next = 0;
     const worker = async () => {
@@ -67,7 +75,7 @@ export class ClientPool {
   }
 
   /** One request to one target (connecting if needed). Never rejects. */
-  async request(target: Target, request: QueryRequest, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<QueryResult> {
+  async request(target: Target, request: QueryRequest, opts: RequestOptions = {}): Promise<QueryResult> {
     const t0 = performance.now();
     const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs;
     const fail = (status: string, code: string, message: string, context: Record<string, unknown> = {}, hotkey?: string): QueryResult => ({
@@ -84,7 +92,7 @@ export class ClientPool {
     // fast path: an open connection (no extra awaits)
     const open = this.slots.get(targetKey(target))?.conn;
     if (open?.isOpen) {
-      const r = await open.request(request, { timeoutMs, signal: opts.signal, t0 });
+      const r = await open.request(request, { timeoutMs, signal: opts.signal, t0, proofs: opts.proofs });
       r.target = target;
       return r;
     }
@@ -100,7 +108,7 @@ export class ClientPool {
       return fail(status, e.code, e.message, e.context);
     }
     try {
-      const r = await conn.request(request, { timeoutMs, signal: opts.signal, t0 });
+      const r = await conn.request(request, { timeoutMs, signal: opts.signal, t0, proofs: opts.proofs });
       r.target = target;
       return r;
     } catch (err) {
