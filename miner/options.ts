@@ -64,10 +64,10 @@ export const defaultAxonOptions: Readonly<AxonOptions> = Object.freeze({
   rateLimitPerSec: 100,
   rateLimitBurst: 200,
   maxTrackedHotkeys: 10_000,
-  proofFlushMs: 10,
+  proofFlushMs: 20,
   proofIdleMs: 0,
   proofBatchMax: 4096,
-  frameMessages: 16,
+  frameMessages: 64,
   drainTimeoutMs: 10_000,
   closeGraceMs: 2_000,
 });

@@ -541,33 +541,42 @@ export class AxonServer {
     } catch (err) {
       work = Promise.reject(err);
     }
-    work
-      .then(
-        (res) => {
+    work.then(
+      (res) => {
+        try {
           this.c.metrics.modelSeconds((performance.now() - t0) / 1000);
           if (job.done) return;
           job.conn.pending.delete(req.id);
-          const body: Body = { tensors: res?.tensors ?? {}, meta: jsonSafe(res?.meta ?? {}) as Meta };
+          const meta = res?.meta;
+          const body: Body = { tensors: res?.tensors ?? {}, meta: meta === undefined ? {} : (jsonSafe(meta) as Meta) };
           this.respond(job, 'ok', body, undefined);
-        },
-        (err: unknown) => {
+        } finally {
+          this.jobEnded(job);
+        }
+      },
+      (err: unknown) => {
+        try {
           if (job.done) return;
           job.conn.pending.delete(req.id);
           const { status, error } = errorToResponse(err);
           if (status === 'internal') this.log.warn('handler failed', { id: req.id, synapse: req.synapse, err: errorMessage(err) });
           this.respond(job, status, undefined, error);
-        },
-      )
-      .finally(() => {
-        this.runningJobs.delete(job);
-        if (this.runningJobs.size === 0 && this.deadlineTimer) {
-          clearTimeout(this.deadlineTimer);
-          this.deadlineTimer = undefined;
-          this.deadlineAt = undefined;
+        } finally {
+          this.jobEnded(job);
         }
-        this.running--;
-        this.pump();
-      });
+      },
+    );
+  }
+
+  private jobEnded(job: Job): void {
+    this.runningJobs.delete(job);
+    if (this.runningJobs.size === 0 && this.deadlineTimer) {
+      clearTimeout(this.deadlineTimer);
+      this.deadlineTimer = undefined;
+      this.deadlineAt = undefined;
+    }
+    this.running--;
+    this.pump();
   }
 
   /** One timer for every running job's deadline: armed at the earliest one. */

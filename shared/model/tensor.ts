@@ -35,7 +35,7 @@ export function elementCount(shape: readonly number[]): number {
 export function toTypedArray(t: TensorData): TypedArray {
   const size = DTYPE_BYTES[t.dtype];
   let bytes = t.data;
-  if (bytes.byteOffset % size !== 0) bytes = Uint8Array.from(bytes);
+  if (bytes.byteOffset % size !== 0) bytes = new Uint8Array(bytes); // one memcpy into a fresh, aligned buffer
   const n = bytes.byteLength / size;
   switch (t.dtype) {
     case 'float32':

@@ -80,10 +80,19 @@ class Writer {
       this.buf = b;
     }
   }
+  // small writes byte by byte: cheaper than Buffer method calls at these sizes
   bytes(b: Uint8Array): this {
-    this.room(b.length);
-    this.buf.set(b, this.n);
-    this.n += b.length;
+    const len = b.length;
+    this.room(len);
+    if (len <= 64) {
+      const buf = this.buf;
+      let n = this.n;
+      for (let i = 0; i < len; i++) buf[n++] = b[i];
+      this.n = n;
+    } else {
+      this.buf.set(b, this.n);
+      this.n += len;
+    }
     return this;
   }
   u8(v: number): this {
@@ -93,28 +102,51 @@ class Writer {
   }
   u32(v: number): this {
     this.room(4);
-    this.buf.writeUInt32BE(v >>> 0, this.n);
-    this.n += 4;
+    const buf = this.buf;
+    const n = this.n;
+    buf[n] = v >>> 24;
+    buf[n + 1] = (v >>> 16) & 0xff;
+    buf[n + 2] = (v >>> 8) & 0xff;
+    buf[n + 3] = v & 0xff;
+    this.n = n + 4;
     return this;
   }
   u64(v: number): this {
-    this.room(8);
-    this.buf.writeUInt32BE(Math.floor(v / 0x100000000) >>> 0, this.n);
-    this.buf.writeUInt32BE(v >>> 0, this.n + 4);
-    this.n += 8;
-    return this;
+    this.u32(Math.floor(v / 0x100000000) >>> 0);
+    return this.u32(v >>> 0);
   }
   str(s: string): this {
+    const len = s.length;
+    if (len <= 64) {
+      // ASCII fast path
+      this.room(4 + len);
+      const buf = this.buf;
+      let n = this.n + 4;
+      let ascii = true;
+      for (let i = 0; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) {
+          ascii = false;
+          break;
+        }
+        buf[n++] = c;
+      }
+      if (ascii) {
+        this.u32(len);
+        this.n += len;
+        return this;
+      }
+    }
     // a UTF-8 string is at most 3 bytes per UTF-16 unit: write first, then the length before it
-    this.room(4 + s.length * 3);
-    const len = this.buf.write(s, this.n + 4, 'utf8');
-    this.buf.writeUInt32BE(len, this.n);
-    this.n += 4 + len;
+    this.room(4 + len * 3);
+    const bytes = this.buf.write(s, this.n + 4, 'utf8');
+    this.u32(bytes);
+    this.n += bytes;
     return this;
   }
   /** SHA-256 of everything written since `from`; rewinds to `from` */
   digest(from = 0): Buffer {
-    const d = sha256(this.buf.subarray(from, this.n));
+    const d = sha256(new Uint8Array(this.buf.buffer, this.buf.byteOffset + from, this.n - from));
     this.n = from;
     return d;
   }

@@ -51,5 +51,5 @@ export const defaultClientOptions: Readonly<ClientOptions> = Object.freeze({
   proofs: 'wait',
   maxInFlightPerConnection: 1024,
   maxConnections: 1024,
-  frameMessages: 16,
+  frameMessages: 64,
 });
