@@ -16,7 +16,7 @@ import { Close, closeName, Status, statusName, type CloseCode, type StatusName }
 import { decodeBatch, decodeMessage, defaultCodecLimits, encodeBatchUnsafe, encodeMessageUnsafe, type CodecLimits } from '../shared/protocol/codec';
 import { BadMessageError, ProtocolError } from '../shared/protocol/errors';
 import { ServerHandshake } from '../shared/protocol/handshake';
-import { leafHash, requestDigest, responseDigest, ZERO_DIGEST } from '../shared/protocol/proof';
+import { leafHashV2, requestDigestV2, ZERO_DIGEST } from '../shared/protocol/proof';
 import { FRAME_KIND, PROTOCOL_VERSION, type Session } from '../shared/protocol/session';
 import { sendCorked } from '../shared/protocol/cork';
 import type { Body, Message, Meta, ProofMessage, RequestMessage, ResponseMessage, WireError } from '../shared/protocol/types';
@@ -472,7 +472,7 @@ export class AxonServer {
   private onRequest(conn: Conn, req: RequestMessage): void {
     const now = Date.now();
     this.stats.requests++;
-    const reqDigest = requestDigest(req);
+    const reqDigest = requestDigestV2(req);
     const job: Job = { conn, req, reqDigest, priority: 0, received: now, deadline: now + Math.min(req.timeoutMs, this.options.maxTimeoutMs), done: false };
     const hotkey = conn.hotkey as string;
     const reject = (status: StatusName, code: string, message: string, context: Record<string, unknown> = {}) => {
@@ -637,7 +637,7 @@ export class AxonServer {
     if (!this.send(conn, msg)) return;
     this.stats.responses++;
     const session = conn.session as Session;
-    this.batcher.add(conn, id, leafHash(session.id, session.remotePublicKey, responseDigest(reqDigest, msg)), proofWait);
+    this.batcher.add(conn, id, leafHashV2(session.id, session.remotePublicKey, reqDigest, msg), proofWait);
   }
 }
 

@@ -97,7 +97,7 @@ export function register(program: Command): void {
     .option('--handler <module>', 'JS module exporting forward(request, ctx) (and optionally synapses) instead of the model')
     .option('--batch', 'dynamic micro-batching of concurrent requests')
     .option('--batch.max_rows <n>', 'rows per merged batch')
-    .option('--batch.wait_ms <ms>', 'how long the first request waits for others')
+    .option('--batch.wait_ms <ms>', 'how long the first request may wait for others (default 0: batches form while the model is busy, no added wait)')
     .option('--metrics.port <port>', 'serve Prometheus metrics on this port (default: off)')
     .option('--log-level <level>', `log level (${LEVELS.join(', ')})`, 'info')
     .action(async (o: MinerCliOptions) => {
@@ -164,7 +164,7 @@ export function register(program: Command): void {
           const batching = new model.BatchingModelRunner(onnx, {
             closeInner: false,
             ...(o['batch.max_rows'] !== undefined ? { maxBatchRows: num('--batch.max_rows', o['batch.max_rows'], { int: true, min: 1 }) } : {}),
-            ...(o['batch.wait_ms'] !== undefined ? { maxWaitMs: num('--batch.wait_ms', o['batch.wait_ms'], { min: 0 }) } : {}),
+            maxWaitMs: o['batch.wait_ms'] !== undefined ? num('--batch.wait_ms', o['batch.wait_ms'], { min: 0 }) : 0,
           });
           runner = batching;
           closers.push(() => batching.close());

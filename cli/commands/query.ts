@@ -87,7 +87,12 @@ export function register(program: Command): void {
         let proofOk: boolean | null = null;
         let proofReason: string | undefined = r.proofError;
         if (r.proof && r.code !== null) {
-          const v = protocol.verifyProof(r.proof, { id: 1, status: r.code, body: r.outputs ? { tensors: r.outputs, meta: r.meta ?? {} } : undefined, error: r.error });
+          const id = r.requestId ?? 1;
+          const v = protocol.verifyProof(
+            r.proof,
+            { id, status: r.code, body: r.outputs ? { tensors: r.outputs, meta: r.meta ?? {} } : undefined, error: r.error },
+            { id, synapse: o.synapse, body: { tensors: req.tensors, meta: req.meta ?? {} } },
+          );
           proofOk = v.ok;
           if (!v.ok) proofReason = v.reason;
         }

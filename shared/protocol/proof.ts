@@ -2,14 +2,21 @@
  * Provenance: the miner signs, with its hotkey, Merkle roots over digests of its responses, so a
  * validator can later prove to anyone what the miner answered.
  *
- * Batching: one miner-wide batch is signed every `proofFlushMs` (or when it holds `proofBatchMax`
- * leaves, or at once when the miner has nothing else in progress); each connection receives the
- * root, the signature and the Merkle path of each of its responses in that batch. One sr25519
- * signature (about 1 ms) then covers many responses.
+ * Batching: one miner-wide batch is signed every `proofFlushMs`, at `proofBatchMax` leaves, or
+ * when the miner goes idle while a client waits for a proof (miner/proofBatcher.ts); each
+ * connection receives the root, the signature and a range proof for its answers. One sr25519
+ * signature then covers hundreds of responses.
  *
+ * Format v2 (current; two SHA-256 per answer, and the request digest does not depend on the id, so
+ * a validator sending one challenge to many miners hashes it once):
+ *   requestDigest  = SHA-256("subnet-ts/request/v2" | synapse | tensors | meta)
+ *   leaf           = SHA-256(0x00 | "subnet-ts/leaf/v2" | session id | validator pubkey | requestDigest
+ *                            | id | status | tensors | meta | error)
+ * Format v1 (proofs logged before; still verified):
  *   requestDigest  = SHA-256("subnet-ts/request/v1" | synapse | id | tensors | meta)
  *   responseDigest = SHA-256("subnet-ts/response/v1" | requestDigest | id | status | tensors | meta | error)
  *   leaf           = SHA-256(0x00 | "subnet-ts/leaf/v1" | session id | validator pubkey | responseDigest)
+ * Both:
  *   node           = SHA-256(0x01 | left | right)       (an odd last node is carried up unchanged)
  *   signature      = sr25519_miner("subnet-ts/proof/v1" | miner pubkey | root | count u32 | ts u64)
  *
@@ -28,7 +35,8 @@ export const ZERO_DIGEST = new Uint8Array(32);
 
 /** What a third party needs, besides the response itself, to check that the miner sent it. */
 export interface ResponseProof {
-  v: 1;
+  /** digest format (see above): 2 now, 1 for proofs made before */
+  v: 1 | 2;
   /** ss58 of the miner hotkey that signed */
   miner: string;
   /** ss58 of the validator hotkey the response was sent to */
@@ -60,6 +68,7 @@ export interface ProvableResponse {
 }
 
 export interface ProvableRequest {
+  /** part of a v1 request digest only */
   id: number;
   synapse: string;
   body: Body;
@@ -212,6 +221,87 @@ export function responseDigest(reqDigest: Uint8Array, res: ProvableResponse): Bu
   if (res.error) w.u8(1).str(res.error.code).str(res.error.message).str(canonicalJson(res.error.context ?? {}));
   else w.u8(0);
   return w.digest(from);
+}
+
+const REQ_LABEL_V2 = Buffer.from('subnet-ts/request/v2');
+const LEAF_LABEL_V2 = Buffer.concat([Buffer.from([0]), Buffer.from('subnet-ts/leaf/v2')]);
+
+/** v2 request digest: synapse and body, not the id (the leaf binds the id). */
+export function requestDigestV2(req: { synapse: string; body: Body }): Buffer {
+  const w = W;
+  const from = w.n;
+  w.bytes(REQ_LABEL_V2).str(req.synapse);
+  putBody(w, req.body);
+  return w.digest(from);
+}
+
+/** v2 leaf: the response, its request digest and the connection, in one hash. */
+export function leafHashV2(session: Uint8Array, validatorPub: Uint8Array, reqDigest: Uint8Array, res: ProvableResponse): Buffer {
+  const w = W;
+  const from = w.n;
+  w.bytes(LEAF_LABEL_V2).bytes(session).bytes(validatorPub).bytes(reqDigest).u64(res.id).u32(res.status);
+  putBody(w, res.body);
+  if (res.error) w.u8(1).str(res.error.code).str(res.error.message).str(canonicalJson(res.error.context ?? {}));
+  else w.u8(0);
+  return w.digest(from);
+}
+
+interface CachedTensor {
+  name: string;
+  dtype: string;
+  shape: number[];
+  data: Uint8Array;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  if (n > 64) return Buffer.from(a.buffer, a.byteOffset, n).equals(Buffer.from(b.buffer, b.byteOffset, n));
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * v2 request digests remembered per tensors object: a validator sends one challenge to many
+ * miners, and its digest is hashed once. A hit needs the same synapse, the same meta object (or
+ * both empty) and tensors byte-equal to a private copy taken when the digest was made, so a body
+ * changed in place is hashed again. Bodies above `maxBytes` are not remembered.
+ */
+export class RequestDigestCache {
+  private readonly map = new WeakMap<object, { synapse: string; meta: Meta; tensors: CachedTensor[]; digest: Buffer }>();
+  hits = 0;
+  constructor(private readonly maxBytes = 64 * 1024) {}
+
+  digest(synapse: string, body: Body): Buffer {
+    const e = this.map.get(body.tensors);
+    if (e && e.synapse === synapse && (e.meta === body.meta || (isEmpty(e.meta) && isEmpty(body.meta))) && this.same(e.tensors, body.tensors)) {
+      this.hits++;
+      return e.digest;
+    }
+    const digest = requestDigestV2({ synapse, body });
+    let bytes = 0;
+    const tensors: CachedTensor[] = [];
+    for (const name in body.tensors) {
+      const t = body.tensors[name];
+      bytes += t.data.length;
+      tensors.push({ name, dtype: t.dtype, shape: [...t.shape], data: new Uint8Array(t.data) });
+    }
+    if (bytes <= this.maxBytes) this.map.set(body.tensors, { synapse, meta: body.meta, tensors, digest });
+    return digest;
+  }
+
+  private same(cached: CachedTensor[], cur: Record<string, TensorData>): boolean {
+    let n = 0;
+    for (const _k in cur) n++;
+    if (n !== cached.length) return false;
+    for (const c of cached) {
+      const t = cur[c.name];
+      if (!t || t.dtype !== c.dtype || t.shape.length !== c.shape.length) return false;
+      for (let i = 0; i < c.shape.length; i++) if (t.shape[i] !== c.shape[i]) return false;
+      if (!sameBytes(t.data, c.data)) return false;
+    }
+    return true;
+  }
 }
 
 const LEAF_LABEL = Buffer.concat([Buffer.from([0]), Buffer.from('subnet-ts/leaf/v1')]);
@@ -445,8 +535,9 @@ export function verifyProof(proof: ResponseProof, response: ProvableResponse, re
   if (!session || !reqD || !root || !sig || path.some((p) => !p) || !Number.isSafeInteger(proof.ts) || proof.ts < 0 || minerPub.length !== 32 || validatorPub.length !== 32) {
     return { ok: false, reason: 'malformed' };
   }
-  if (request && !requestDigest(request).equals(reqD)) return { ok: false, reason: 'request_mismatch' };
-  const leaf = leafHash(session, validatorPub, responseDigest(reqD, response));
+  if (proof.v !== 1 && proof.v !== 2) return { ok: false, reason: 'malformed' };
+  if (request && !(proof.v === 2 ? requestDigestV2(request) : requestDigest(request)).equals(reqD)) return { ok: false, reason: 'request_mismatch' };
+  const leaf = proof.v === 2 ? leafHashV2(session, validatorPub, reqD, response) : leafHash(session, validatorPub, responseDigest(reqD, response));
   const got = rootFromPath(leaf, proof.index, proof.count, path as Buffer[]);
   if (!got) return { ok: false, reason: 'path_mismatch' };
   if (!Buffer.from(got).equals(root)) return { ok: false, reason: 'root_mismatch' };

@@ -74,10 +74,11 @@ describe('default model miner', () => {
     expect(r.outputs?.y.shape).toEqual([3, 16]);
     expect(r.proof).not.toBeNull();
     const response = { id: 0, status: r.code as number, body: { tensors: r.outputs!, meta: r.meta ?? {} } };
-    // the id is part of what was signed: find it from the proof's request digest
-    let verdict = { ok: false } as { ok: boolean };
-    for (let id = 1; id < 10 && !verdict.ok; id++) verdict = verifyProof(r.proof!, { ...response, id }, { id, synapse: 'infer', body: { tensors: req.tensors, meta: {} } });
-    expect(verdict.ok).toBe(true);
+    // the id is part of what was signed (the result says which it was)
+    const id = r.requestId!;
+    expect(verifyProof(r.proof!, { ...response, id }, { id, synapse: 'infer', body: { tensors: req.tensors, meta: {} } })).toEqual({ ok: true });
+    expect(verifyProof(r.proof!, { ...response, id: id + 1 }).ok).toBe(false);
+    expect(verifyProof(r.proof!, { ...response, id }, { id, synapse: 'other', body: { tensors: req.tensors, meta: {} } })).toEqual({ ok: false, reason: 'request_mismatch' });
     // a different output is not covered by that proof
     const forged = { ...response, id: 1, body: { tensors: { y: tensorFrom('float32', [3, 16], new Float32Array(48)) }, meta: {} } };
     expect(verifyProof(r.proof!, forged).ok).toBe(false);

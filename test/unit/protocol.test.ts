@@ -31,6 +31,9 @@ import {
   rangePath,
   rootFromRange,
   canonicalJson,
+  leafHashV2,
+  requestDigestV2,
+  RequestDigestCache,
   ServerHandshake,
   type Session,
   Status,
@@ -469,34 +472,44 @@ describe('provenance proofs', () => {
       if (err) h.update(Buffer.from([1])).update(s(err.code)).update(s(err.message)).update(s(canonicalJson(err.context)));
       else h.update(Buffer.from([0]));
       expect(hex(responseDigest(rd, { id, status, body: withBody, error: err }))).toBe(h.digest('hex'));
+      // v2: request digest without the id; the leaf covers connection, request digest and response in one hash
+      const want2 = body(createHash('sha256').update('subnet-ts/request/v2').update(s(synapse)), b).digest('hex');
+      expect(hex(requestDigestV2({ synapse, body: b }))).toBe(want2);
+      const sess = Buffer.alloc(32, rnd(256));
+      const vpub = Buffer.alloc(32, rnd(256));
+      const h2 = body(createHash('sha256').update(Buffer.from([0])).update('subnet-ts/leaf/v2').update(sess).update(vpub).update(Buffer.from(want2, 'hex')).update(u64(id)).update(u32(status)), withBody);
+      if (err) h2.update(Buffer.from([1])).update(s(err.code)).update(s(err.message)).update(s(canonicalJson(err.context)));
+      else h2.update(Buffer.from([0]));
+      expect(hex(leafHashV2(sess, vpub, Buffer.from(want2, 'hex'), { id, status, body: withBody, error: err }))).toBe(h2.digest('hex'));
     }
   });
 
-  function makeProof() {
+  function makeProof(v: 1 | 2 = 2) {
     const request = { id: 5, synapse: 'infer', body: { tensors: { x: tensorFrom('float32', [2], new Float32Array([1, 2])) }, meta: {} } };
     const response = { id: 5, status: Status.ok, body: { tensors: { y: tensorFrom('float32', [1], new Float32Array([3])) }, meta: { b: 1, a: 2 } } };
     const session = new Uint8Array(32).fill(4);
-    const rd = requestDigest(request);
-    const leaves = [createHash('sha256').update('other').digest(), leafHash(session, validator.publicKey, responseDigest(rd, response)), createHash('sha256').update('x').digest()];
+    const rd = v === 2 ? requestDigestV2(request) : requestDigest(request);
+    const leaf = v === 2 ? leafHashV2(session, validator.publicKey, rd, response) : leafHash(session, validator.publicKey, responseDigest(rd, response));
+    const leaves = [createHash('sha256').update('other').digest(), leaf, createHash('sha256').update('x').digest()];
     const levels = merkleLevels(leaves);
     const root = merkleRoot(leaves);
     const ts = 1_700_000_000_000;
     const proof: ResponseProof = {
-      v: 1, miner: miner.address, validator: validator.address, session: hex(session), requestDigest: hex(rd), root: hex(root), count: 3, index: 1,
+      v, miner: miner.address, validator: validator.address, session: hex(session), requestDigest: hex(rd), root: hex(root), count: 3, index: 1,
       path: merklePath(levels, 1).map(hex), ts, signature: hex(miner.sign(proofSigMessage(miner.publicKey, root, 3, ts))),
     };
     return { request, response, proof };
   }
 
-  it('verifyProof accepts the genuine response', () => {
-    const { request, response, proof } = makeProof();
+  it.each([1, 2] as const)('verifyProof accepts the genuine response (format v%s)', (v) => {
+    const { request, response, proof } = makeProof(v);
     expect(verifyProof(proof, response, request)).toEqual({ ok: true });
     // key order in meta does not matter (canonical JSON)
     expect(verifyProof(proof, { ...response, body: { ...response.body, meta: { a: 2, b: 1 } } })).toEqual({ ok: true });
   });
 
-  it('verifyProof rejects any change to the response, request, path or signature', () => {
-    const { request, response, proof } = makeProof();
+  it.each([1, 2] as const)('verifyProof rejects any change to the response, request, path or signature (format v%s)', (v) => {
+    const { request, response, proof } = makeProof(v);
     const changed = { ...response, body: { ...response.body, tensors: { y: tensorFrom('float32', [1], new Float32Array([3.0001])) } } };
     expect(verifyProof(proof, changed)).toEqual({ ok: false, reason: 'root_mismatch' });
     expect(verifyProof(proof, { ...response, status: 500 })).toEqual({ ok: false, reason: 'root_mismatch' });
@@ -507,5 +520,52 @@ describe('provenance proofs', () => {
     expect(verifyProof({ ...proof, validator: other.address }, response)).toEqual({ ok: false, reason: 'root_mismatch' });
     expect(verifyProof({ ...proof, ts: proof.ts + 1 }, response)).toEqual({ ok: false, reason: 'bad_signature' });
     expect(verifyProof({ ...proof, signature: 'zz' }, response)).toEqual({ ok: false, reason: 'malformed' });
+    expect(verifyProof({ ...proof, v: (3 - v) as 1 | 2 }, response).ok).toBe(false); // a proof read under the other format fails
+    expect(verifyProof({ ...proof, v: 7 as unknown as 2 }, response)).toEqual({ ok: false, reason: 'malformed' });
+    expect(verifyProof(proof, { ...response, id: 6 }).ok).toBe(false);
+  });
+
+  it('v2 digests are pinned, and the v2 request digest does not depend on the id', () => {
+    const t = { dtype: 'float32' as const, shape: [2, 3], data: new Uint8Array(24).map((_, i) => i) };
+    const body = { tensors: { x: t }, meta: { k: 'v' } };
+    const rd = requestDigestV2({ synapse: 'infer', body });
+    expect(hex(rd)).toBe(PINNED_V2.request);
+    expect(hex(requestDigestV2({ id: 99, synapse: 'infer', body } as { synapse: string; body: typeof body }))).toBe(PINNED_V2.request);
+    expect(hex(leafHashV2(Buffer.alloc(32, 1), Buffer.alloc(32, 2), rd, { id: 42, status: 200, body: { tensors: { y: t }, meta: {} } }))).toBe(PINNED_V2.leaf);
+    expect(hex(leafHashV2(Buffer.alloc(32, 1), Buffer.alloc(32, 2), rd, { id: 43, status: 200, body: { tensors: { y: t }, meta: {} } }))).not.toBe(PINNED_V2.leaf);
+  });
+
+  it('the request digest cache hashes a challenge once, and never serves a stale digest', () => {
+    const cache = new RequestDigestCache();
+    const x = new Float32Array([1, 2, 3, 4]);
+    const tensors = { x: tensorFrom('float32', [1, 4], x) };
+    const meta = {};
+    const d0 = cache.digest('infer', { tensors, meta });
+    expect(hex(cache.digest('infer', { tensors, meta: {} }))).toBe(hex(d0));
+    expect(cache.hits).toBe(1);
+    const fresh = (b: { tensors: Record<string, ReturnType<typeof tensorFrom>>; meta: Record<string, unknown> }, syn = 'infer') => hex(requestDigestV2({ synapse: syn, body: b }));
+    // bytes changed in place, shape changed in place, another synapse, another meta, another tensor: all recomputed
+    x[2] = 9;
+    expect(hex(cache.digest('infer', { tensors, meta }))).toBe(fresh({ tensors, meta }));
+    tensors.x.shape[1] = 4;
+    (tensors.x.shape as number[]).splice(0, 2, 2, 2);
+    expect(hex(cache.digest('infer', { tensors, meta }))).toBe(fresh({ tensors, meta }));
+    expect(hex(cache.digest('other', { tensors, meta }))).toBe(fresh({ tensors, meta }, 'other'));
+    const m2 = { a: 1 };
+    expect(hex(cache.digest('other', { tensors, meta: m2 }))).toBe(fresh({ tensors, meta: m2 }, 'other'));
+    (tensors as Record<string, ReturnType<typeof tensorFrom>>).z = tensorFrom('uint8', [1], new Uint8Array([1]));
+    expect(hex(cache.digest('other', { tensors, meta: m2 }))).toBe(fresh({ tensors, meta: m2 }, 'other'));
+    // a big body (over maxBytes) is never remembered
+    const small = new RequestDigestCache(8);
+    const big = { x: tensorFrom('float32', [1, 4], new Float32Array(4)) };
+    small.digest('infer', { tensors: big, meta });
+    small.digest('infer', { tensors: big, meta });
+    expect(small.hits).toBe(0);
   });
 });
+
+// computed when format v2 was introduced (session 2); the random-body test checks the layout independently
+const PINNED_V2 = {
+  request: '8d878c82f4d020fd135afcbe4e8addd5f921c69ec958081ec09f0199d32aa168',
+  leaf: '367d28b93c1b768c0660f6f1eb8908fd3147ecad0a1059e78e35ba004c1bb331',
+};

@@ -12,16 +12,16 @@ import { Close, closeName, statusName } from '../../shared/protocol/codes';
 import { decodeBatch, decodeMessage, encodeBatchUnsafe, encodeMessageUnsafe } from '../../shared/protocol/codec';
 import { ProtocolError } from '../../shared/protocol/errors';
 import { ClientHandshake } from '../../shared/protocol/handshake';
-import { hex, leafHash, proofSigMessage, rangePath, requestDigest, responseDigest, rootFromRange, type ResponseProof } from '../../shared/protocol/proof';
+import { hex, leafHashV2, proofSigMessage, rangePath, RequestDigestCache, rootFromRange, type ResponseProof } from '../../shared/protocol/proof';
 import { FRAME_KIND, type Session } from '../../shared/protocol/session';
 import { sendCorked } from '../../shared/protocol/cork';
-import type { Message, ProofMessage, RequestMessage, ResponseMessage, WelcomeMessage } from '../../shared/protocol/types';
+import type { Message, Meta, ProofMessage, RequestMessage, ResponseMessage, WelcomeMessage } from '../../shared/protocol/types';
 import type { QueryRequest, QueryResult, Target } from './interface';
 import { defaultClientOptions, type ClientOptions, type ProofMode } from './options';
 
 interface Pending {
   id: number;
-  reqDigest: Buffer;
+  reqDigest: Uint8Array;
   t0: number;
   /** performance.now() after which the request gives up */
   deadline: number;
@@ -49,6 +49,10 @@ interface AwaitingProof {
   /** called once `result.proof`/`proofError` are final */
   done?: (r: QueryResult) => void;
 }
+
+/** one challenge sent to many miners is hashed once (process-wide; byte-checked on every hit) */
+const requestDigests = new RequestDigestCache();
+const NO_META = Object.freeze({}) as Meta;
 
 function eqBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -245,8 +249,8 @@ export class MinerConnection {
     if (opts.signal?.aborted) return Promise.resolve({ ...base, status: 'aborted', code: null, latencyMs: 0, error: { code: 'aborted', message: 'aborted', context: {} } });
     this.lastUsed = Date.now();
     const id = this.nextId++;
-    const body = { tensors: req.tensors, meta: req.meta ?? {} };
-    const reqDigest = requestDigest({ id, synapse: req.synapse, body });
+    const body = { tensors: req.tensors, meta: req.meta ?? NO_META };
+    const reqDigest = requestDigests.digest(req.synapse, body);
     return new Promise<QueryResult>((resolve) => {
       const remaining = Math.max(1, timeoutMs - (now() - t0));
       const p: Pending = { id, reqDigest, t0, deadline: now() + remaining, timeoutMs, resolve, signal: opts.signal, later: (opts.proofs ?? this.opts.proofs) === 'later' };
@@ -370,7 +374,7 @@ export class MinerConnection {
     const session = this.session as Session;
     const p = this.pending.get(msg.id);
     // the miner proves every answer it sends, in order: keep each one's leaf for the next proof
-    const leaf = leafHash(session.id, session.localPublicKey, responseDigest(msg.requestDigest, msg));
+    const leaf = leafHashV2(session.id, session.localPublicKey, msg.requestDigest, msg);
     const a: AwaitingProof = { id: msg.id, leaf, reqDigest: msg.requestDigest, deadline: now() + this.opts.proofWaitMs };
     if (this.awaitingCount === 0) this.watch(a.deadline);
     this.awaiting.push(a);
@@ -464,7 +468,7 @@ export class MinerConnection {
       const a = items[i];
       if (!a.result) continue;
       const proof: ResponseProof = {
-        v: 1,
+        v: 2,
         miner: session.remoteHotkey,
         validator: session.localHotkey,
         session: sessionHex,
