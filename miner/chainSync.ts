@@ -1,6 +1,7 @@
 /**
  * With a chain: follow the metagraph (a sync every `syncEveryBlocks` blocks via subscribeBlocks,
- * and at least every `syncIntervalMs`), feed it to the policy, and advertise the axon.
+ * at the next block after the policy refused a caller — registrations and permits change only
+ * at blocks —, and at least every `syncIntervalMs`), feed it to the policy, and advertise the axon.
  */
 import type { ChainClient, Metagraph, WriteResult } from '../shared/chain/interface';
 import { errorMessage } from '../shared/errors';
@@ -32,7 +33,7 @@ export class MetagraphFollower {
   async start(): Promise<void> {
     await this.sync();
     this.unsubscribe = await this.chain.subscribeBlocks((block) => {
-      if (block - this.lastBlock >= this.opts.syncEveryBlocks) void this.sync();
+      if (block - this.lastBlock >= this.opts.syncEveryBlocks || (this.policy.refusedSinceUpdate && block > this.lastBlock)) void this.sync();
     });
     this.timer = setInterval(() => void this.sync(), this.opts.syncIntervalMs);
     this.timer.unref();

@@ -185,9 +185,16 @@ export interface MetagraphPolicyOptions {
 export class MetagraphPolicy implements Policy {
   private byHotkey = new Map<string, number>();
   private mg?: Metagraph;
+  /**
+   * a caller was refused on the current metagraph (not registered, no permit, low stake): the
+   * follower re-reads the metagraph at the next block instead of waiting for its interval, so a
+   * validator that just got its registration or permit is not refused for a whole sync period
+   */
+  refusedSinceUpdate = false;
   constructor(private readonly opts: MetagraphPolicyOptions) {}
 
   update(mg: Metagraph): void {
+    this.refusedSinceUpdate = false;
     const m = new Map<string, number>();
     mg.hotkeys.forEach((hk, uid) => m.set(hk, uid));
     this.byHotkey = m;
@@ -203,6 +210,12 @@ export class MetagraphPolicy implements Policy {
   }
 
   check(hotkey: string): PolicyDecision {
+    const d = this.decide(hotkey);
+    if (!d.allow) this.refusedSinceUpdate = true;
+    return d;
+  }
+
+  private decide(hotkey: string): PolicyDecision {
     const mg = this.mg;
     if (!mg) return { allow: false, code: 'no_metagraph', reason: 'metagraph not loaded yet' };
     const uid = this.byHotkey.get(hotkey);

@@ -78,6 +78,31 @@ class Conn {
   }
 }
 
+/** What a handler gets besides the request (a class: its getter lives on the prototype, cheap per job). */
+class JobContext {
+  readonly #job: Job;
+  readonly hotkey: string;
+  readonly deadline: number;
+  constructor(
+    job: Job,
+    readonly runner: ModelRunner | undefined,
+    readonly log: Logger,
+  ) {
+    this.#job = job;
+    this.hotkey = job.conn.hotkey as string;
+    this.deadline = job.deadline;
+  }
+  /** one AbortController per job, and only if the handler looks at the signal */
+  get signal(): AbortSignal {
+    const job = this.#job;
+    if (!job.ac) {
+      job.ac = new AbortController();
+      if (job.done) job.ac.abort(new SubnetError('deadline_expired', 'deadline passed'));
+    }
+    return job.ac.signal;
+  }
+}
+
 /** Model input errors (shared/model codes) answered as 422 invalid_input. */
 const INPUT_ERROR_CODES: ReadonlySet<string> = new Set(MODEL_INPUT_ERROR_CODES);
 
@@ -521,20 +546,7 @@ export class AxonServer {
     if (this.deadlineAt === undefined || job.deadline < this.deadlineAt) this.armDeadline(job.deadline, now);
     const t0 = performance.now();
     const req = job.req;
-    const ctx = {
-      hotkey: job.conn.hotkey as string,
-      // one AbortController per job only if the handler looks at the signal
-      get signal(): AbortSignal {
-        if (!job.ac) {
-          job.ac = new AbortController();
-          if (job.done) job.ac.abort(new SubnetError('deadline_expired', 'deadline passed'));
-        }
-        return job.ac.signal;
-      },
-      deadline: job.deadline,
-      runner: this.c.runner,
-      log: this.log,
-    };
+    const ctx = new JobContext(job, this.c.runner, this.log);
     let work: Promise<ForwardResult>;
     try {
       work = Promise.resolve(this.c.handler.forward({ id: req.id, synapse: req.synapse, tensors: req.body.tensors, meta: req.body.meta }, ctx));

@@ -5,7 +5,7 @@
 import { SubnetError } from '../errors';
 import type { TensorData, TensorSpec } from './interface';
 import type { ValidationOptions } from './options';
-import { DTYPE_BYTES, isDType, toTypedArray } from './tensor';
+import { DTYPE_BYTES, isDType } from './tensor';
 
 function fail(code: string, message: string, context: Record<string, unknown>): never {
   throw new SubnetError(code, message, context);
@@ -73,13 +73,27 @@ export function validateInputs(specs: readonly TensorSpec[], inputs: unknown, op
       fail('MODEL_BAD_LENGTH', `input ${spec.name}: ${t.data.byteLength} bytes for shape ${fmtShape(t.shape)} of ${t.dtype} (expected ${bytes})`, { input: spec.name, expected: bytes, got: t.data.byteLength });
     }
     if (opts.nanPolicy === 'reject' && (t.dtype === 'float32' || t.dtype === 'float64')) {
-      const a = toTypedArray(t) as Float32Array | Float64Array;
-      for (let i = 0; i < a.length; i++) {
-        const v = a[i];
-        // v - v is NaN exactly when v is NaN or ±Inf
-        if (v - v !== 0) fail('MODEL_NAN', `input ${spec.name}: element ${i} is ${v}`, { input: spec.name, expected: 'finite', got: String(v), index: i });
+      const i = firstNonFinite(t.data, t.dtype === 'float32' ? 4 : 8);
+      if (i >= 0) {
+        const dv = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+        const v = t.dtype === 'float32' ? dv.getFloat32(i * 4, true) : dv.getFloat64(i * 8, true);
+        fail('MODEL_NAN', `input ${spec.name}: element ${i} is ${v}`, { input: spec.name, expected: 'finite', got: String(v), index: i });
       }
     }
   }
   return batch;
+}
+
+/**
+ * Index of the first NaN or ±Inf among little-endian IEEE floats of `size` bytes (4 or 8), -1 if
+ * none: all exponent bits set. Reads the bytes where they are (any alignment, no copy).
+ */
+export function firstNonFinite(bytes: Uint8Array, size: 4 | 8): number {
+  const n = bytes.length;
+  if (size === 4) {
+    for (let o = 0, i = 0; o < n; o += 4, i++) if ((bytes[o + 3] & 0x7f) === 0x7f && (bytes[o + 2] & 0x80) === 0x80) return i;
+  } else {
+    for (let o = 0, i = 0; o < n; o += 8, i++) if ((bytes[o + 7] & 0x7f) === 0x7f && (bytes[o + 6] & 0xf0) === 0xf0) return i;
+  }
+  return -1;
 }

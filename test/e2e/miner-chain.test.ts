@@ -71,14 +71,20 @@ it('advertises, follows the metagraph and blacklists by it', async () => {
     const pool2 = new ClientPool({ keypair: validator });
     const r2 = await pool2.request({ endpoint: miner.axon.url }, req);
     expect(r2.error?.context.reason).toBe('no_validator_permit');
-    // permit granted: served
+    // permit granted: the refusal above makes the miner re-read the metagraph at the very next
+    // block (registrations and permits change only at blocks), not syncEveryBlocks later
     chain.permits = [true];
-    chain.advance(1); // below syncEveryBlocks: no resync yet
-    await new Promise((r) => setTimeout(r, 100));
     const calls = chain.metagraphCalls;
-    chain.advance(4);
+    chain.advance(1);
     await new Promise((r) => setTimeout(r, 100));
     expect(chain.metagraphCalls).toBe(calls + 1);
+    // no refusal since: blocks below syncEveryBlocks do not resync; the interval does
+    chain.advance(1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(chain.metagraphCalls).toBe(calls + 1);
+    chain.advance(4);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(chain.metagraphCalls).toBe(calls + 2);
     await pool2.close();
     const pool3 = new ClientPool({ keypair: validator });
     const r3 = await pool3.request({ endpoint: miner.axon.url }, req);
