@@ -31,9 +31,10 @@ export function modelHandler(runner: ModelRunner, synapse: string = DEFAULT_SYNA
     synapses: [synapse],
     inputs: runner.inputs,
     outputs: runner.outputs,
-    // the turn-end batcher holds a request for one turn at most: no AbortSignal needed (the axon
-    // answers 408 at the deadline itself), which saves an AbortController per request
-    forward: run === runner ? async (req, ctx) => ({ tensors: await run.run(req.tensors, { signal: ctx.signal }) }) : async (req) => ({ tensors: await run.run(req.tensors) }),
+    // a batching runner holds a request for one run (plus --batch.wait_ms) at most: no AbortSignal
+    // is needed (the axon answers 408 at the deadline itself), which saves an AbortController and
+    // a listener per request
+    forward: run instanceof BatchingModelRunner ? async (req) => ({ tensors: await run.run(req.tensors) }) : async (req, ctx) => ({ tensors: await run.run(req.tensors, { signal: ctx.signal }) }),
   };
 }
 

@@ -9,7 +9,7 @@ import { WebSocket, type RawData } from 'ws';
 import { devKeypair, keysReady } from '../../shared/keys';
 import type { Keypair } from '../../shared/keys/interface';
 import { FakeModelRunner, generateInputs } from '../../shared/model';
-import { ClientHandshake, Close, decodeBatch, decodeMessage, encodeBatchUnsafe, encodeMessage, FRAME_KIND, protocolReady, Status, verifyProof, type Message } from '../../shared/protocol';
+import { ClientHandshake, Close, decodeBatch, decodeMessage, encodeBatchUnsafe, encodeMessage, FRAME_KIND, protocolReady, Status, verifyProof, type Message, type ResponseProof } from '../../shared/protocol';
 import type { QueryResult } from '../../validator/client';
 import { AllowAllPolicy, AxonServer, modelHandler, type AxonOptions, type Handler, type Policy, type PolicyDecision } from '../../miner';
 import { ClientPool } from '../../validator/client';
@@ -366,7 +366,14 @@ describe('provenance', () => {
     expect(new Set(rs.map((r) => r.proof?.root)).size).toBe(1);
     expect(s.load.proofSignatures - before).toBe(1);
     expect(new Set(rs.map((r) => r.proof?.validator)).size).toBe(2);
-    for (const r of rs) expect(verifyProof(r.proof!, provable(r), { id: r.requestId!, synapse: 'infer', body: { tensors: req().tensors, meta: {} } })).toEqual({ ok: true });
+    for (const r of rs) {
+      expect(verifyProof(r.proof!, provable(r), { id: r.requestId!, synapse: 'infer', body: { tensors: req().tensors, meta: {} } })).toEqual({ ok: true });
+      // what the validator logs: the plain JSON form, which verifies the same
+      const plain = JSON.parse(JSON.stringify(r.proof)) as ResponseProof;
+      expect(Object.keys(plain).sort()).toEqual(['count', 'index', 'miner', 'path', 'requestDigest', 'root', 'session', 'signature', 'ts', 'v', 'validator']);
+      expect(plain.v).toBe(2);
+      expect(verifyProof(plain, provable(r)).ok).toBe(true);
+    }
     // tampering with any answer breaks its proof
     const r0 = rs[0];
     const y = r0.outputs!.y;

@@ -12,7 +12,7 @@ import { Close, closeName, statusName } from '../../shared/protocol/codes';
 import { decodeBatch, decodeMessage, encodeBatchUnsafe, encodeMessageUnsafe } from '../../shared/protocol/codec';
 import { ProtocolError } from '../../shared/protocol/errors';
 import { ClientHandshake } from '../../shared/protocol/handshake';
-import { hex, leafHashV2, proofSigMessage, rangePath, RequestDigestCache, rootFromRange, type ResponseProof } from '../../shared/protocol/proof';
+import { hex, leafHashV2, proofSigMessage, rangePath, RequestDigestCache, rootFromRange, type RangeTree, type ResponseProof } from '../../shared/protocol/proof';
 import { FRAME_KIND, type Session } from '../../shared/protocol/session';
 import { sendCorked } from '../../shared/protocol/cork';
 import type { Message, Meta, ProofMessage, RequestMessage, ResponseMessage, WelcomeMessage } from '../../shared/protocol/types';
@@ -48,6 +48,73 @@ interface AwaitingProof {
   result?: QueryResult;
   /** called once `result.proof`/`proofError` are final */
   done?: (r: QueryResult) => void;
+}
+
+/** What the proofs of one proof message share. */
+interface ProofShared {
+  miner: string;
+  validator: string;
+  session: string;
+  root: string;
+  count: number;
+  ts: number;
+  signature: string;
+  tree: RangeTree;
+  /** hex of each tree node, made once for all the paths it appears in */
+  hexes: Map<Uint8Array, string>;
+}
+
+/**
+ * A ResponseProof whose per-answer hex (request digest, path) is made on first read: a pipelining
+ * client that never looks at most proofs does not pay for them. JSON.stringify gives the plain
+ * ResponseProof (toJSON); verifyProof reads it like any other.
+ */
+class RangeProof implements ResponseProof {
+  readonly v = 2 as const;
+  readonly miner: string;
+  readonly validator: string;
+  readonly session: string;
+  readonly root: string;
+  readonly count: number;
+  readonly ts: number;
+  readonly signature: string;
+  #shared: ProofShared;
+  #reqDigest: Uint8Array;
+  #reqHex?: string;
+  #path?: string[];
+  constructor(
+    shared: ProofShared,
+    readonly index: number,
+    reqDigest: Uint8Array,
+  ) {
+    this.#shared = shared;
+    this.#reqDigest = reqDigest;
+    this.miner = shared.miner;
+    this.validator = shared.validator;
+    this.session = shared.session;
+    this.root = shared.root;
+    this.count = shared.count;
+    this.ts = shared.ts;
+    this.signature = shared.signature;
+  }
+  get requestDigest(): string {
+    return (this.#reqHex ??= hex(this.#reqDigest));
+  }
+  get path(): string[] {
+    if (!this.#path) {
+      const hexes = this.#shared.hexes;
+      this.#path = rangePath(this.#shared.tree, this.index).map((b) => {
+        let h = hexes.get(b);
+        if (h === undefined) hexes.set(b, (h = hex(b)));
+        return h;
+      });
+    }
+    return this.#path;
+  }
+  toJSON(): ResponseProof {
+    const { v, miner, validator, session, requestDigest, root, count, index, path, ts, signature } = this;
+    return { v, miner, validator, session, requestDigest, root, count, index, path, ts, signature };
+  }
 }
 
 /** one challenge sent to many miners is hashed once (process-wide; byte-checked on every hit) */
@@ -455,32 +522,11 @@ export class MinerConnection {
       return;
     }
     const sessionHex = (this.sessionHex ??= hex(session.id));
-    const rootHex = hex(msg.root);
-    const sigHex = hex(msg.signature);
-    // a node's hex is computed once for all the paths it appears in
-    const hexes = new Map<Uint8Array, string>();
-    const hx = (b: Uint8Array): string => {
-      let h = hexes.get(b);
-      if (h === undefined) hexes.set(b, (h = hex(b)));
-      return h;
-    };
+    const shared: ProofShared = { miner: session.remoteHotkey, validator: session.localHotkey, session: sessionHex, root: hex(msg.root), count: msg.count, ts: msg.ts, signature: hex(msg.signature), tree, hexes: new Map() };
     for (let i = 0; i < k; i++) {
       const a = items[i];
       if (!a.result) continue;
-      const proof: ResponseProof = {
-        v: 2,
-        miner: session.remoteHotkey,
-        validator: session.localHotkey,
-        session: sessionHex,
-        requestDigest: hex(a.reqDigest),
-        root: rootHex,
-        count: msg.count,
-        index: msg.first + i,
-        path: rangePath(tree, msg.first + i).map(hx),
-        ts: msg.ts,
-        signature: sigHex,
-      };
-      a.result.proof = proof;
+      a.result.proof = new RangeProof(shared, msg.first + i, a.reqDigest);
       a.done?.(a.result);
     }
   }
