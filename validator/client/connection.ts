@@ -21,6 +21,8 @@ import { defaultClientOptions, type ClientOptions, type ProofMode } from './opti
 
 interface Pending {
   id: number;
+  /** the caller's target object, returned in the result */
+  target: Target;
   reqDigest: Uint8Array;
   t0: number;
   /** performance.now() after which the request gives up */
@@ -303,10 +305,11 @@ export class MinerConnection {
   }
 
   /** Sends one request; resolves with its result (never rejects). */
-  request(req: QueryRequest, opts: { timeoutMs?: number; signal?: AbortSignal; t0?: number; proofs?: ProofMode } = {}): Promise<QueryResult> {
+  request(req: QueryRequest, opts: { timeoutMs?: number; signal?: AbortSignal; t0?: number; proofs?: ProofMode; target?: Target } = {}): Promise<QueryResult> {
     const t0 = opts.t0 ?? now();
+    const target = opts.target ?? this.target;
     const timeoutMs = Math.max(1, opts.timeoutMs ?? this.opts.timeoutMs);
-    const base = { target: this.target, hotkey: this.session?.remoteHotkey, proof: null };
+    const base = { target, hotkey: this.session?.remoteHotkey, proof: null };
     if (!this.isOpen || !this.session || !this.ws) {
       return Promise.resolve({ ...base, status: 'error', code: null, latencyMs: now() - t0, error: { code: 'connection_closed', message: 'connection is not open', context: this.closeInfo ?? {} } });
     }
@@ -320,7 +323,7 @@ export class MinerConnection {
     const reqDigest = requestDigests.digest(req.synapse, body);
     return new Promise<QueryResult>((resolve) => {
       const remaining = Math.max(1, timeoutMs - (now() - t0));
-      const p: Pending = { id, reqDigest, t0, deadline: now() + remaining, timeoutMs, resolve, signal: opts.signal, later: (opts.proofs ?? this.opts.proofs) === 'later' };
+      const p: Pending = { id, target, reqDigest, t0, deadline: now() + remaining, timeoutMs, resolve, signal: opts.signal, later: (opts.proofs ?? this.opts.proofs) === 'later' };
       this.watch(p.deadline);
       if (opts.signal) {
         p.onAbort = () => this.giveUp(p, 'aborted', 'aborted', 'aborted by the caller');
@@ -374,7 +377,7 @@ export class MinerConnection {
 
   private giveUp(p: Pending, status: string, code: string, message: string): void {
     if (!this.pending.has(p.id)) return;
-    this.settle(p, { target: this.target, hotkey: this.hotkey, status, code: null, latencyMs: now() - p.t0, error: { code, message, context: {} }, proof: null });
+    this.settle(p, { target: p.target, hotkey: this.hotkey, status, code: null, latencyMs: now() - p.t0, error: { code, message, context: {} }, proof: null });
     // tell the miner so it can drop queued work
     if (this.isOpen) {
       try {
@@ -449,7 +452,7 @@ export class MinerConnection {
     this.pending.delete(msg.id);
     if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
     const result: QueryResult = {
-      target: this.target,
+      target: p.target,
       hotkey: session.remoteHotkey,
       status: statusName(msg.status) ?? `status_${msg.status}`,
       code: msg.status,
@@ -548,7 +551,7 @@ export class MinerConnection {
     const info = this.closeInfo ?? { code: Close.going_away, reason: 'closed' };
     for (const p of [...this.pending.values()]) {
       this.settle(p, {
-        target: this.target,
+        target: p.target,
         hotkey: this.hotkey,
         status: 'error',
         code: null,

@@ -75,7 +75,20 @@ export class ClientPool {
   }
 
   /** One request to one target (connecting if needed). Never rejects. */
-  async request(target: Target, request: QueryRequest, opts: RequestOptions = {}): Promise<QueryResult> {
+  request(target: Target, request: QueryRequest, opts: RequestOptions = {}): Promise<QueryResult> {
+    // fast path: an open connection (no async frame, no extra promise)
+    try {
+      if (!this.closed && !opts.signal?.aborted) {
+        const open = this.slots.get(targetKey(target))?.conn;
+        if (open?.isOpen) return open.request(request, { timeoutMs: opts.timeoutMs ?? this.options.timeoutMs, signal: opts.signal, t0: performance.now(), proofs: opts.proofs, target });
+      }
+    } catch {
+      // the slow path turns whatever went wrong into a result
+    }
+    return this.requestSlow(target, request, opts);
+  }
+
+  private async requestSlow(target: Target, request: QueryRequest, opts: RequestOptions): Promise<QueryResult> {
     const t0 = performance.now();
     const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs;
     const fail = (status: string, code: string, message: string, context: Record<string, unknown> = {}, hotkey?: string): QueryResult => ({
@@ -89,13 +102,6 @@ export class ClientPool {
     });
     if (this.closed) return fail('error', 'pool_closed', 'the client pool is closed');
     if (opts.signal?.aborted) return fail('aborted', 'aborted', 'aborted by the caller');
-    // fast path: an open connection (no extra awaits)
-    const open = this.slots.get(targetKey(target))?.conn;
-    if (open?.isOpen) {
-      const r = await open.request(request, { timeoutMs, signal: opts.signal, t0, proofs: opts.proofs });
-      r.target = target;
-      return r;
-    }
     let conn: MinerConnection;
     try {
       // wait for the connection at most until this request's deadline; the connect itself is
