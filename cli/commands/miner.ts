@@ -168,9 +168,11 @@ export function register(program: Command): void {
           });
           runner = batching;
           closers.push(() => batching.close());
-          // let requests pile up for the batcher
-          if (o['axon.concurrency'] === String(D.concurrency)) options.concurrency = 256;
         }
+        // the model handler batches (what arrives together shares one session.run): hand it up to
+        // 256 requests at once, so 64 in flight make one run instead of two; a custom --handler
+        // keeps the default. Beyond that the axon's stake-ordered queue decides who goes first.
+        if ((o.batch || !o.handler) && o['axon.concurrency'] === String(D.concurrency)) options.concurrency = 256;
         const handler = o.handler ? await minerMod.loadHandler(o.handler, runner) : minerMod.modelHandler(runner);
 
         let metrics: import('../../miner/promMetrics').PromMinerMetrics | undefined;
