@@ -169,6 +169,9 @@ export class AxonServer {
   /** connections with messages in their outbox, written at the end of the turn */
   private outConns: Conn[] = [];
   private outImmediate?: NodeJS.Immediate;
+  /** answers sent whose proof leaves are not hashed yet, in send order */
+  private leafQueue: { conn: Conn; msg: ResponseMessage; proofWait: boolean }[] = [];
+  private leafImmediate?: NodeJS.Immediate;
   /** jobs handed to the handler and not finished, with one timer for their deadlines */
   private readonly runningJobs = new Set<Job>();
   private deadlineTimer?: NodeJS.Timeout;
@@ -243,6 +246,7 @@ export class AxonServer {
       });
     }
     for (const job of this.queue.drain()) this.respond(job, 'shutting_down', undefined, { code: 'shutting_down', message: 'the miner is shutting down', context: {} });
+    this.addLeaves();
     this.batcher.stop();
     const waits: Promise<void>[] = [];
     for (const conn of this.conns) {
@@ -648,9 +652,24 @@ export class AxonServer {
     this.c.metrics.request(status, (Date.now() - received) / 1000);
     if (!this.send(conn, msg)) return;
     this.stats.responses++;
-    const session = conn.session as Session;
-    this.batcher.add(conn, id, leafHashV2(session.id, session.remotePublicKey, reqDigest, msg), proofWait);
+    // the leaf is hashed after this turn's frames are written (their immediate was scheduled
+    // first): hashing is off the round trip's path; send order is kept (the client relies on it)
+    this.leafQueue.push({ conn, msg, proofWait });
+    if (!this.leafImmediate) this.leafImmediate = setImmediate(this.addLeaves);
   }
+
+  private readonly addLeaves = (): void => {
+    if (this.leafImmediate) clearImmediate(this.leafImmediate);
+    this.leafImmediate = undefined;
+    const q = this.leafQueue;
+    if (q.length === 0) return;
+    this.leafQueue = [];
+    for (const { conn, msg, proofWait } of q) {
+      const session = conn.session as Session;
+      this.batcher.add(conn, msg.id, leafHashV2(session.id, session.remotePublicKey, msg.requestDigest, msg), proofWait);
+    }
+    if (this.running === 0 && this.queue.size === 0) this.batcher.idle();
+  };
 }
 
 export { statusName };

@@ -42,7 +42,8 @@ interface Pending {
  */
 interface AwaitingProof {
   id: number;
-  leaf: Buffer;
+  /** the answer as received: its leaf is hashed when its proof arrives (off the request path) */
+  msg: ResponseMessage;
   reqDigest: Uint8Array;
   /** performance.now() after which the result is settled without a proof */
   deadline: number;
@@ -443,9 +444,8 @@ export class MinerConnection {
   private onResponse(msg: ResponseMessage): void {
     const session = this.session as Session;
     const p = this.pending.get(msg.id);
-    // the miner proves every answer it sends, in order: keep each one's leaf for the next proof
-    const leaf = leafHashV2(session.id, session.localPublicKey, msg.requestDigest, msg);
-    const a: AwaitingProof = { id: msg.id, leaf, reqDigest: msg.requestDigest, deadline: now() + this.opts.proofWaitMs };
+    // the miner proves every answer it sends, in order: keep each one for the next proof
+    const a: AwaitingProof = { id: msg.id, msg, reqDigest: msg.requestDigest, deadline: now() + this.opts.proofWaitMs };
     if (this.awaitingCount === 0) this.watch(a.deadline);
     this.awaiting.push(a);
     if (!p) return; // answered after we gave up (or id 0: a message we sent was unparseable)
@@ -508,8 +508,10 @@ export class MinerConnection {
     const items = this.awaiting.slice(head, head + k);
     this.shiftAwaiting(k);
     if (this.pending.size === 0 && this.awaitingCount === 0) this.stopTimer();
+    const sid = session.id;
+    const me = session.localPublicKey;
     const tree = rootFromRange(
-      items.map((a) => a.leaf),
+      items.map((a) => leafHashV2(sid, me, a.msg.requestDigest, a.msg)),
       msg.first,
       msg.count,
       msg.frontier,
