@@ -253,7 +253,8 @@ interface CachedTensor {
   data: Uint8Array;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+/** Byte equality (a loop for short arrays, memcmp above 64 bytes). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   const n = a.length;
   if (n !== b.length) return false;
   if (n > 64) return Buffer.from(a.buffer, a.byteOffset, n).equals(Buffer.from(b.buffer, b.byteOffset, n));
@@ -298,7 +299,7 @@ export class RequestDigestCache {
       const t = cur[c.name];
       if (!t || t.dtype !== c.dtype || t.shape.length !== c.shape.length) return false;
       for (let i = 0; i < c.shape.length; i++) if (t.shape[i] !== c.shape[i]) return false;
-      if (!sameBytes(t.data, c.data)) return false;
+      if (!bytesEqual(t.data, c.data)) return false;
     }
     return true;
   }
@@ -453,48 +454,21 @@ export function rangePath(t: RangeTree, index: number): Uint8Array[] {
   return path;
 }
 
-/**
- * Memo of inner nodes for checking many paths of ONE tree (one proof message): a parent is reused
- * only when both of its children are byte-equal to the ones it was computed from, so the result
- * is exactly what hashing would give; paths of leaves under a common subtree then cost one hash
- * per distinct node instead of one per level per leaf.
- */
-export type NodeMemo = Map<number, { l: Uint8Array; r: Uint8Array; h: Uint8Array }>;
-
-function eq32(a: Uint8Array, b: Uint8Array): boolean {
-  if (a === b) return true;
-  for (let k = 0; k < 32; k++) if (a[k] !== b[k]) return false;
-  return true;
-}
-
 /** Recomputes the root from a leaf, its index, the leaf count and the path; undefined if the path has the wrong length. */
-export function rootFromPath(leaf: Uint8Array, index: number, count: number, path: Uint8Array[], memo?: NodeMemo): Uint8Array | undefined {
+export function rootFromPath(leaf: Uint8Array, index: number, count: number, path: Uint8Array[]): Uint8Array | undefined {
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(count) || index < 0 || index >= count) return undefined;
   let h: Uint8Array = leaf;
   let i = index;
   let n = count;
   let p = 0;
-  let level = 0;
   while (n > 1) {
-    const sib = i ^ 1;
-    if (sib < n) {
+    if ((i ^ 1) < n) {
       const s = path[p++];
       if (!s || s.length !== 32) return undefined;
-      const l = i & 1 ? s : h;
-      const r = i & 1 ? h : s;
-      if (memo) {
-        const key = (level + 1) * 0x100000000 + (i >>> 1);
-        const m = memo.get(key);
-        if (m && eq32(m.l, l) && eq32(m.r, r)) h = m.h;
-        else {
-          h = node(l, r);
-          memo.set(key, { l, r, h });
-        }
-      } else h = node(l, r);
+      h = i & 1 ? node(s, h) : node(h, s);
     }
     i >>= 1;
     n = (n + 1) >> 1;
-    level++;
   }
   return p === path.length ? h : undefined;
 }

@@ -12,7 +12,7 @@ import { Close, closeName, statusName } from '../../shared/protocol/codes';
 import { decodeBatch, decodeMessage, encodeBatchUnsafe, encodeMessageUnsafe } from '../../shared/protocol/codec';
 import { ProtocolError } from '../../shared/protocol/errors';
 import { ClientHandshake } from '../../shared/protocol/handshake';
-import { hex, leafHashV2, proofSigMessage, rangePath, RequestDigestCache, rootFromRange, type RangeTree, type ResponseProof } from '../../shared/protocol/proof';
+import { bytesEqual, hex, leafHashV2, proofSigMessage, rangePath, RequestDigestCache, rootFromRange, type RangeTree, type ResponseProof } from '../../shared/protocol/proof';
 import { FRAME_KIND, type Session } from '../../shared/protocol/session';
 import { sendCorked } from '../../shared/protocol/cork';
 import type { Message, Meta, ProofMessage, RequestMessage, ResponseMessage, WelcomeMessage } from '../../shared/protocol/types';
@@ -123,12 +123,6 @@ class RangeProof implements ResponseProof {
 /** one challenge sent to many miners is hashed once (process-wide; byte-checked on every hit) */
 const requestDigests = new RequestDigestCache();
 const NO_META = Object.freeze({}) as Meta;
-
-function eqBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 function now(): number {
   return performance.now();
@@ -465,7 +459,7 @@ export class MinerConnection {
       result.meta = msg.body.meta;
     }
     if (msg.error) result.error = msg.error;
-    if (!eqBytes(msg.requestDigest, p.reqDigest) && !(msg.status === 400 && msg.requestDigest.every((b) => b === 0))) {
+    if (!bytesEqual(msg.requestDigest, p.reqDigest) && !(msg.status === 400 && msg.requestDigest.every((b) => b === 0))) {
       result.proofError = 'request_digest_mismatch';
       p.resolve(result);
       return;
@@ -517,7 +511,7 @@ export class MinerConnection {
       msg.frontier,
     );
     let why: string | undefined;
-    if (!tree || !eqBytes(tree.root, msg.root)) why = 'path_mismatch';
+    if (!tree || !bytesEqual(tree.root, msg.root)) why = 'path_mismatch';
     else if (this.opts.verifyProofSignatures) {
       this.proofSignaturesVerified++;
       if (!sigVerify(proofSigMessage(session.remotePublicKey, msg.root, msg.count, msg.ts), msg.signature, session.remotePublicKey)) why = 'bad_signature';
