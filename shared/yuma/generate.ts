@@ -104,7 +104,9 @@ export function generateEpochInput(opts: Partial<GenerateOptions> & { n: number 
   }
   valUids.sort((a, b) => a - b);
   const stake = new Array<number>(n).fill(0);
-  for (const u of valUids) stake[u] = Math.floor(rng.lognormal(Math.log(2e13), 2.0)); // rao, heavy tail
+  // rao, heavy tail; capped at 2^53 - 1 (the largest stake an epoch input may carry as a JSON
+  // number), which a lognormal draw exceeds about once in a thousand validators
+  for (const u of valUids) stake[u] = Math.min(Number.MAX_SAFE_INTEGER, Math.floor(rng.lognormal(Math.log(2e13), 2.0)));
   // recent registrations and stale validators
   const reg = Array.from({ length: n }, () => (rng.next() < 0.03 ? block0 - rng.int(0, 2 * tempo) : rng.int(1000, block0 - 100_000)));
   const lastUpdate = Array.from({ length: n }, (_, i) => (isVal[i] ? (rng.next() < 0.1 ? block0 - 8000 - rng.int(0, 4000) : block0 - rng.int(0, 400)) : reg[i]));

@@ -11,6 +11,12 @@ import { TWO32 } from '../../shared/yuma/fixed';
 import { isSubnetError } from '../../shared/errors';
 
 describe('yumaEpoch on generated inputs', () => {
+  test('a stake drawn above 2^53 - 1 is capped, so the input survives JSON and validation (fast-check counterexample seed 296555, n 28)', () => {
+    const input = generateEpochInput({ n: 28, seed: 296555, yuma3: true, liquidAlpha: false, stakedValidators: 7, maxAllowedValidators: 3, density: 0.3, warmupEpochs: 1 });
+    expect(Math.max(...input.stake)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(validateEpochInput(JSON.parse(JSON.stringify(input)))).toEqual(input);
+  });
+
   const modes = [
     ['classic', false, false],
     ['yuma3', true, false],
