@@ -44,8 +44,6 @@ export class ProofBatcher {
   private lastAddAt = 0;
   /** signatures made so far */
   signatures = 0;
-  /** leaves signed so far */
-  signed = 0;
   private readonly sign: (msg: Uint8Array) => Uint8Array;
 
   constructor(
@@ -56,10 +54,6 @@ export class ProofBatcher {
     this.sign = fastSigner(keypair);
   }
 
-  get pending(): number {
-    return this.count;
-  }
-
   add(sink: ProofSink, id: number, leaf: Uint8Array, waited = false): void {
     let g = this.groups.get(sink);
     if (!g) this.groups.set(sink, (g = { ids: [], leaves: [] }));
@@ -67,7 +61,7 @@ export class ProofBatcher {
     g.leaves.push(leaf);
     this.count++;
     if (waited) this.waited++;
-    this.lastAddAt = performance.now();
+    if (this.opts.idleMs) this.lastAddAt = performance.now(); // read only by the idle timer
     if (this.count >= this.opts.batchMax) this.flush();
     else if (!this.timer) this.timer = setTimeout(this.onTimer, this.opts.flushMs);
   }
@@ -118,7 +112,6 @@ export class ProofBatcher {
     const ts = this.now();
     const signature = this.sign(proofSigMessage(this.keypair.publicKey, root, count, ts));
     this.signatures++;
-    this.signed += count;
     let first = 0;
     for (const [sink, g] of groups) {
       const end = first + g.ids.length;

@@ -202,6 +202,14 @@ function putBody(w: Writer, body: Body | undefined): void {
   w.str(!meta || isEmpty(meta) ? '{}' : canonicalJson(meta));
 }
 
+/** id, status, body and error of a response: the same bytes in a v1 response digest and a v2 leaf */
+function putResponse(w: Writer, res: ProvableResponse): void {
+  w.u64(res.id).u32(res.status);
+  putBody(w, res.body);
+  if (res.error) w.u8(1).str(res.error.code).str(res.error.message).str(canonicalJson(res.error.context ?? {}));
+  else w.u8(0);
+}
+
 const REQ_LABEL = Buffer.from('subnet-ts/request/v1');
 const RES_LABEL = Buffer.from('subnet-ts/response/v1');
 
@@ -216,10 +224,8 @@ export function requestDigest(req: ProvableRequest): Buffer {
 export function responseDigest(reqDigest: Uint8Array, res: ProvableResponse): Buffer {
   const w = W;
   const from = w.n;
-  w.bytes(RES_LABEL).bytes(reqDigest).u64(res.id).u32(res.status);
-  putBody(w, res.body);
-  if (res.error) w.u8(1).str(res.error.code).str(res.error.message).str(canonicalJson(res.error.context ?? {}));
-  else w.u8(0);
+  w.bytes(RES_LABEL).bytes(reqDigest);
+  putResponse(w, res);
   return w.digest(from);
 }
 
@@ -239,10 +245,8 @@ export function requestDigestV2(req: { synapse: string; body: Body }): Buffer {
 export function leafHashV2(session: Uint8Array, validatorPub: Uint8Array, reqDigest: Uint8Array, res: ProvableResponse): Buffer {
   const w = W;
   const from = w.n;
-  w.bytes(LEAF_LABEL_V2).bytes(session).bytes(validatorPub).bytes(reqDigest).u64(res.id).u32(res.status);
-  putBody(w, res.body);
-  if (res.error) w.u8(1).str(res.error.code).str(res.error.message).str(canonicalJson(res.error.context ?? {}));
-  else w.u8(0);
+  w.bytes(LEAF_LABEL_V2).bytes(session).bytes(validatorPub).bytes(reqDigest);
+  putResponse(w, res);
   return w.digest(from);
 }
 

@@ -82,6 +82,20 @@ function rawSocket(url: string): Promise<{ ws: WebSocket; frames: Buffer[]; clos
   });
 }
 
+/** A hand-driven client session (handshake done, welcome not read yet): `next()` waits for the next frame. */
+async function rawSession(url: string) {
+  const a = await rawSocket(url);
+  const next = async () => {
+    while (a.frames.length === 0) await new Promise((r) => setTimeout(r, 5));
+    return a.frames.shift() as Buffer;
+  };
+  const hs = new ClientHandshake(alice());
+  a.ws.send(hs.hello());
+  const { auth, session } = hs.onServerHello(await next());
+  a.ws.send(auth);
+  return { a, next, session };
+}
+
 const req = (meta: Record<string, unknown> = {}) => ({ synapse: 'infer', tensors: generateInputs(1, 1), meta });
 
 describe('order of checks (bittensor axon holes)', () => {
@@ -212,15 +226,7 @@ describe('admission', () => {
     };
     const s = await server({}, { handler });
     // a raw session, so the client can wait longer than the deadline it sends
-    const a = await rawSocket(s.url);
-    const next = async () => {
-      while (a.frames.length === 0) await new Promise((r) => setTimeout(r, 5));
-      return a.frames.shift() as Buffer;
-    };
-    const hs = new ClientHandshake(alice());
-    a.ws.send(hs.hello());
-    const { auth, session } = hs.onServerHello(await next());
-    a.ws.send(auth);
+    const { a, next, session } = await rawSession(s.url);
     expect(decodeMessage(session.open(await next())).t).toBe('welcome');
     a.ws.send(session.seal(encodeMessage({ t: 'request', id: 9, synapse: 'infer', timeoutMs: 150, body: { tensors: generateInputs(1, 1), meta: {} } })));
     const m = decodeMessage(session.open(await next()));
@@ -237,15 +243,7 @@ describe('admission', () => {
 describe('batch frames', () => {
   it('a batch of requests (one malformed) is answered in batch frames: ok, ok, 400; proofs follow; pool clients use them', async () => {
     const s = await server();
-    const a = await rawSocket(s.url);
-    const next = async () => {
-      while (a.frames.length === 0) await new Promise((r) => setTimeout(r, 5));
-      return a.frames.shift() as Buffer;
-    };
-    const hs = new ClientHandshake(alice());
-    a.ws.send(hs.hello());
-    const { auth, session } = hs.onServerHello(await next());
-    a.ws.send(auth);
+    const { a, next, session } = await rawSession(s.url);
     const welcome = decodeMessage(session.open(await next()));
     expect(welcome).toMatchObject({ t: 'welcome', batchFrames: true });
     const body = { tensors: generateInputs(1, 1), meta: {} };

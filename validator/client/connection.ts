@@ -41,10 +41,8 @@ interface Pending {
  * arrival order and a proof message covers the next `ids.length` of them.
  */
 interface AwaitingProof {
-  id: number;
-  /** the answer as received: its leaf is hashed when its proof arrives (off the request path) */
+  /** the answer as received (id, request digest, body): its leaf is hashed when its proof arrives, off the request path */
   msg: ResponseMessage;
-  reqDigest: Uint8Array;
   /** performance.now() after which the result is settled without a proof */
   deadline: number;
   /** the result to complete, absent when nobody waits for this answer (late, or unparseable id 0) */
@@ -439,7 +437,7 @@ export class MinerConnection {
     const session = this.session as Session;
     const p = this.pending.get(msg.id);
     // the miner proves every answer it sends, in order: keep each one for the next proof
-    const a: AwaitingProof = { id: msg.id, msg, reqDigest: msg.requestDigest, deadline: now() + this.opts.proofWaitMs };
+    const a: AwaitingProof = { msg, deadline: now() + this.opts.proofWaitMs };
     if (this.awaitingCount === 0) this.watch(a.deadline);
     this.awaiting.push(a);
     if (!p) return; // answered after we gave up (or id 0: a message we sent was unparseable)
@@ -483,7 +481,7 @@ export class MinerConnection {
     const k = msg.ids.length;
     const head = this.awaitHead;
     let aligned = this.awaitingCount >= k;
-    for (let i = 0; aligned && i < k; i++) if (this.awaiting[head + i].id !== msg.ids[i]) aligned = false;
+    for (let i = 0; aligned && i < k; i++) if (this.awaiting[head + i].msg.id !== msg.ids[i]) aligned = false;
     if (!aligned) {
       // answers we stopped waiting for are gone, so this range cannot be rebuilt: the answers it
       // names that we still hold end unproven, the rest of the queue stays
@@ -492,7 +490,7 @@ export class MinerConnection {
       const keep: AwaitingProof[] = [];
       for (let i = head; i < this.awaiting.length; i++) {
         const a = this.awaiting[i];
-        if (named.has(a.id)) this.settleProof(a, 'proof_unverifiable');
+        if (named.has(a.msg.id)) this.settleProof(a, 'proof_unverifiable');
         else keep.push(a);
       }
       this.awaiting = keep;
@@ -525,7 +523,7 @@ export class MinerConnection {
     for (let i = 0; i < k; i++) {
       const a = items[i];
       if (!a.result) continue;
-      a.result.proof = new RangeProof(shared, msg.first + i, a.reqDigest);
+      a.result.proof = new RangeProof(shared, msg.first + i, a.msg.requestDigest);
       a.done?.(a.result);
     }
   }
