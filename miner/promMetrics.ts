@@ -19,7 +19,7 @@ export class PromMinerMetrics implements MinerMetrics {
 
   constructor() {
     const registers = [this.registry];
-    prom.collectDefaultMetrics({ register: this.registry, prefix: 'subnet_miner_process_' });
+    prom.collectDefaultMetrics({ register: this.registry, prefix: 'subnet_miner_' });
     this.requests = new prom.Counter({ name: 'subnet_miner_requests_total', help: 'requests answered, by status', labelNames: ['status'], registers });
     this.latency = new prom.Histogram({
       name: 'subnet_miner_request_seconds',
@@ -34,9 +34,14 @@ export class PromMinerMetrics implements MinerMetrics {
     this.handshakes = new prom.Counter({ name: 'subnet_miner_handshakes_total', help: 'handshake outcomes', labelNames: ['result'], registers });
   }
 
+  /** labelled children per status, bound once: an answer then costs no label lookup */
+  private readonly byStatus = new Map<string, { count: prom.Counter.Internal; latency: prom.Histogram.Internal<'status'> }>();
+
   request(status: string, seconds: number): void {
-    this.requests.inc({ status });
-    this.latency.observe({ status }, seconds);
+    let c = this.byStatus.get(status);
+    if (!c) this.byStatus.set(status, (c = { count: this.requests.labels(status), latency: this.latency.labels(status) }));
+    c.count.inc();
+    c.latency.observe(seconds);
   }
   queueDepth(n: number): void {
     this.queue.set(n);
