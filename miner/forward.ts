@@ -10,6 +10,7 @@ import { BatchingModelRunner } from '../shared/model/batching';
 import type { ModelRunner } from '../shared/model/interface';
 import { defaultValidationOptions, type ValidationOptions } from '../shared/model/options';
 import type { ForwardFn, Handler } from './interface';
+import { defaultAxonOptions } from './options';
 
 export const DEFAULT_SYNAPSE = 'infer';
 
@@ -17,15 +18,16 @@ export const DEFAULT_SYNAPSE = 'infer';
  * The default handler: runs the model. Unless the runner already batches (`--batch`), requests
  * that reach it in the same event-loop turn are merged into one run (a BatchingModelRunner with
  * no wait: `maxWaitMs` 0 dispatches at the end of the turn), so a lone request is not delayed and
- * a burst — e.g. one batch frame of requests — costs one session.run. `dynamicBatching: false`
+ * a burst — e.g. one batch frame of requests — costs one session.run (at most `maxBatchRows`
+ * rows, default the axon's frameMessages: one frame of answers per run). `dynamicBatching: false`
  * runs every request on its own.
  */
-export function modelHandler(runner: ModelRunner, synapse: string = DEFAULT_SYNAPSE, opts: { dynamicBatching?: boolean } = {}): Handler {
+export function modelHandler(runner: ModelRunner, synapse: string = DEFAULT_SYNAPSE, opts: { dynamicBatching?: boolean; maxBatchRows?: number } = {}): Handler {
   let run = runner;
   if (opts.dynamicBatching !== false && !(runner instanceof BatchingModelRunner)) {
     // the same request limits as the wrapped runner; a merged batch never exceeds its maxBatch
     const v = { ...defaultValidationOptions, ...(runner as { options?: Partial<ValidationOptions> }).options };
-    run = new BatchingModelRunner(runner, { maxBatch: v.maxBatch, nanPolicy: v.nanPolicy, maxInputBytes: v.maxInputBytes, maxBatchRows: Math.max(1, Math.min(64, v.maxBatch)), maxWaitMs: 0, closeInner: false });
+    run = new BatchingModelRunner(runner, { maxBatch: v.maxBatch, nanPolicy: v.nanPolicy, maxInputBytes: v.maxInputBytes, maxBatchRows: Math.max(1, Math.min(opts.maxBatchRows ?? defaultAxonOptions.frameMessages, v.maxBatch)), maxWaitMs: 0, closeInner: false });
   }
   return {
     synapses: [synapse],

@@ -38,9 +38,11 @@ export interface AxonOptions {
   /** provenance: sign at once when the batch reaches this many responses */
   proofBatchMax: number;
   /**
-   * a batch frame leaves once it holds this many messages (else at the end of the event-loop
-   * turn): small enough that the client starts on the first answers while later ones are still
-   * being computed, large enough to amortise the AEAD and the WebSocket frame
+   * a batch frame leaves once it holds this many messages (else once the turn's microtasks are
+   * done): small enough that the client starts on the first answers while later ones are still
+   * being computed, large enough to amortise the AEAD and the WebSocket frame. The model handler
+   * runs at most this many rows at once, so each run's answers leave in one frame before the
+   * next run starts (half of 64 in flight: the two processes work at the same time)
    */
   frameMessages: number;
   /** SIGTERM: wait at most this long for in-flight requests */
@@ -67,7 +69,7 @@ export const defaultAxonOptions: Readonly<AxonOptions> = Object.freeze({
   proofFlushMs: 20,
   proofIdleMs: 0,
   proofBatchMax: 4096,
-  frameMessages: 64,
+  frameMessages: 32,
   drainTimeoutMs: 10_000,
   closeGraceMs: 2_000,
 });

@@ -168,7 +168,7 @@ export class AxonServer {
   private idleWaiters: (() => void)[] = [];
   /** connections with messages in their outbox, written at the end of the turn */
   private outConns: Conn[] = [];
-  private outImmediate?: NodeJS.Immediate;
+  private outScheduled = false;
   /** answers sent whose proof leaves are not hashed yet, in send order */
   private leafQueue: { conn: Conn; msg: ResponseMessage; proofWait: boolean }[] = [];
   private leafImmediate?: NodeJS.Immediate;
@@ -409,7 +409,12 @@ export class AxonServer {
     // batch-capable client: every message of this turn leaves in one batch frame (one AEAD, one ws frame)
     if (conn.out.length === 0) {
       this.outConns.push(conn);
-      if (!this.outImmediate) this.outImmediate = setImmediate(this.flushOut);
+      if (!this.outScheduled) {
+        // written once this turn's microtasks are done (after a model run: its answers leave
+        // before the next run starts, so the client works on them while the miner computes)
+        this.outScheduled = true;
+        process.nextTick(this.flushOut);
+      }
     }
     conn.out.push(msg);
     conn.outBytes += approxSize(msg);
@@ -418,7 +423,7 @@ export class AxonServer {
   }
 
   private readonly flushOut = (): void => {
-    this.outImmediate = undefined;
+    this.outScheduled = false;
     const conns = this.outConns;
     this.outConns = [];
     for (const conn of conns) this.writeOut(conn);
@@ -652,8 +657,9 @@ export class AxonServer {
     this.c.metrics.request(status, (Date.now() - received) / 1000);
     if (!this.send(conn, msg)) return;
     this.stats.responses++;
-    // the leaf is hashed after this turn's frames are written (their immediate was scheduled
-    // first): hashing is off the round trip's path; send order is kept (the client relies on it)
+    // the leaf is hashed after this turn's frames are written (they leave at the end of the
+    // turn's microtasks, this runs in the check phase): hashing is off the round trip's path;
+    // send order is kept (the client relies on it)
     this.leafQueue.push({ conn, msg, proofWait });
     if (!this.leafImmediate) this.leafImmediate = setImmediate(this.addLeaves);
   }

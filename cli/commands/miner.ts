@@ -96,7 +96,7 @@ export function register(program: Command): void {
     .option('--model <file.onnx>', 'ONNX model to serve (default: the generated reference model)')
     .option('--handler <module>', 'JS module exporting forward(request, ctx) (and optionally synapses) instead of the model')
     .option('--batch', 'dynamic micro-batching of concurrent requests')
-    .option('--batch.max_rows <n>', 'rows per merged batch')
+    .option('--batch.max_rows <n>', 'rows per merged batch (default: --axon.frame_messages)')
     .option('--batch.wait_ms <ms>', 'how long the first request may wait for others (default 0: batches form while the model is busy, no added wait)')
     .option('--metrics.port <port>', 'serve Prometheus metrics on this port (default: off)')
     .option('--log-level <level>', `log level (${LEVELS.join(', ')})`, 'info')
@@ -163,7 +163,8 @@ export function register(program: Command): void {
         if (o.batch) {
           const batching = new model.BatchingModelRunner(onnx, {
             closeInner: false,
-            ...(o['batch.max_rows'] !== undefined ? { maxBatchRows: num('--batch.max_rows', o['batch.max_rows'], { int: true, min: 1 }) } : {}),
+            // default: one frame of answers per run (see --axon.frame_messages)
+            maxBatchRows: o['batch.max_rows'] !== undefined ? num('--batch.max_rows', o['batch.max_rows'], { int: true, min: 1 }) : options.frameMessages,
             maxWaitMs: o['batch.wait_ms'] !== undefined ? num('--batch.wait_ms', o['batch.wait_ms'], { min: 0 }) : 0,
           });
           runner = batching;
@@ -173,7 +174,7 @@ export function register(program: Command): void {
         // 256 requests at once, so 64 in flight make one run instead of two; a custom --handler
         // keeps the default. Beyond that the axon's stake-ordered queue decides who goes first.
         if ((o.batch || !o.handler) && o['axon.concurrency'] === String(D.concurrency)) options.concurrency = 256;
-        const handler = o.handler ? await minerMod.loadHandler(o.handler, runner) : minerMod.modelHandler(runner);
+        const handler = o.handler ? await minerMod.loadHandler(o.handler, runner) : minerMod.modelHandler(runner, undefined, { maxBatchRows: options.frameMessages });
 
         let metrics: import('../../miner/promMetrics').PromMinerMetrics | undefined;
         if (metricsPort !== undefined) {

@@ -152,7 +152,7 @@ export class MinerConnection {
   /** messages waiting for the end of the turn (miners that accept batch frames) */
   private out: Message[] = [];
   private outBytes = 0;
-  private outImmediate?: NodeJS.Immediate;
+  private outScheduled = false;
 
   constructor(target: Target, keypair: Keypair, opts: Partial<ClientOptions> = {}) {
     this.target = target;
@@ -250,6 +250,8 @@ export class MinerConnection {
       ws.on('close', (code, reasonBuf) => {
         const reason = reasonBuf.toString();
         this.closeInfo = { code, reason };
+        // frames that arrived before the close are still answers: handle them first
+        this.drainInbox(true);
         if (!settled) {
           const name = closeName(code);
           fail(
@@ -262,6 +264,10 @@ export class MinerConnection {
       });
       ws.on('message', (data: RawData) => {
         const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+        if (this.welcome) {
+          this.onFrame(buf);
+          return;
+        }
         try {
           if (!this.session) {
             const { auth, session } = hs.onServerHello(buf);
@@ -270,24 +276,13 @@ export class MinerConnection {
             return;
           }
           const pt = this.session.open(buf);
-          if (this.session.lastKind === FRAME_KIND.batch) {
-            if (!this.welcome) throw new ProtocolError(Close.protocol_error, 'expected the welcome message');
-            for (const e of decodeBatch(pt)) {
-              if (e instanceof Error) throw e;
-              this.onMessage(e);
-            }
-            return;
-          }
+          if (this.session.lastKind === FRAME_KIND.batch) throw new ProtocolError(Close.protocol_error, 'expected the welcome message');
           const msg = decodeMessage(pt);
-          if (!this.welcome) {
-            if (msg.t !== 'welcome') throw new ProtocolError(Close.protocol_error, 'expected the welcome message');
-            this.welcome = msg;
-            settled = true;
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-            return;
-          }
-          this.onMessage(msg);
+          if (msg.t !== 'welcome') throw new ProtocolError(Close.protocol_error, 'expected the welcome message');
+          this.welcome = msg;
+          settled = true;
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
         } catch (err) {
           const pe = err instanceof ProtocolError ? err : new ProtocolError(Close.protocol_error, `bad message from miner: ${errorMessage(err)}`);
           if (!settled) fail(pe);
@@ -295,6 +290,63 @@ export class MinerConnection {
         }
       });
     });
+  }
+
+  /**
+   * A frame after the handshake. When one socket read brings several frames, the first is handled
+   * now and the others one per macrotask (setImmediate): the answers of each frame resolve, and
+   * the requests their callers send next leave (flushOut runs after the microtasks), before the
+   * next frame is decoded. So the miner gets new work while this side is still busy: the two
+   * processes overlap instead of taking turns.
+   */
+  private onFrame(buf: Buffer): void {
+    if (this.inTurn || this.inbox.length > 0) {
+      this.inbox.push(buf);
+      if (!this.inboxImmediate) this.inboxImmediate = setImmediate(this.nextFrame);
+      return;
+    }
+    this.inTurn = true;
+    process.nextTick(this.endTurn);
+    this.handleFrame(buf);
+  }
+
+  private inbox: Buffer[] = [];
+  private inTurn = false;
+  private inboxImmediate?: NodeJS.Immediate;
+  private readonly endTurn = (): void => {
+    this.inTurn = false;
+  };
+  private readonly nextFrame = (): void => {
+    this.inboxImmediate = undefined;
+    const buf = this.inbox.shift();
+    if (buf) this.handleFrame(buf);
+    if (this.inbox.length > 0) this.inboxImmediate = setImmediate(this.nextFrame);
+  };
+
+  /** Handles every frame still in the inbox now (the socket closed: nothing may be left behind). */
+  private drainInbox(closing: boolean): void {
+    if (this.inboxImmediate) clearImmediate(this.inboxImmediate);
+    this.inboxImmediate = undefined;
+    const frames = this.inbox;
+    this.inbox = [];
+    if (closing) for (const buf of frames) this.handleFrame(buf);
+  }
+
+  private handleFrame(buf: Buffer): void {
+    const session = this.session;
+    if (!session || this.closed) return;
+    try {
+      const pt = session.open(buf);
+      if (session.lastKind === FRAME_KIND.batch) {
+        for (const e of decodeBatch(pt)) {
+          if (e instanceof Error) throw e;
+          this.onMessage(e);
+        }
+      } else this.onMessage(decodeMessage(pt));
+    } catch (err) {
+      const pe = err instanceof ProtocolError ? err : new ProtocolError(Close.protocol_error, `bad message from miner: ${errorMessage(err)}`);
+      this.abortAll(pe.close, pe.message);
+    }
   }
 
   /** Sends one request; resolves with its result (never rejects). */
@@ -344,7 +396,12 @@ export class MinerConnection {
       sendCorked(this.ws as WebSocket, (this.session as Session).seal(encodeMessageUnsafe(msg)));
       return;
     }
-    if (this.out.length === 0 && !this.outImmediate) this.outImmediate = setImmediate(this.flushOut);
+    if (this.out.length === 0 && !this.outScheduled) {
+      // flushed once this turn's microtasks are done: every request sent while handling one frame
+      // of answers leaves together, before the next frame is handled
+      this.outScheduled = true;
+      process.nextTick(this.flushOut);
+    }
     this.out.push(msg);
     this.outBytes += 64;
     if (msg.t === 'request') for (const k in msg.body.tensors) this.outBytes += msg.body.tensors[k].data.length + 32;
@@ -352,7 +409,7 @@ export class MinerConnection {
   }
 
   private readonly flushOut = (): void => {
-    this.outImmediate = undefined;
+    this.outScheduled = false;
     this.writeOut();
   };
 
@@ -529,6 +586,7 @@ export class MinerConnection {
   }
 
   private abortAll(close: number, reason: string): void {
+    this.drainInbox(false);
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.close(close, reason.slice(0, 120));
     else this.ws?.terminate();
     this.onClosed();
@@ -537,10 +595,6 @@ export class MinerConnection {
   private onClosed(): void {
     this.closed = true;
     this.stopTimer();
-    if (this.outImmediate) {
-      clearImmediate(this.outImmediate);
-      this.outImmediate = undefined;
-    }
     this.out = [];
     const info = this.closeInfo ?? { code: Close.going_away, reason: 'closed' };
     for (const p of [...this.pending.values()]) {
@@ -563,10 +617,6 @@ export class MinerConnection {
   /** Closes the socket (pending requests end as status "error"). Resolves when the socket is gone. */
   close(): Promise<void> {
     const ws = this.ws;
-    if (this.outImmediate) {
-      clearImmediate(this.outImmediate);
-      this.outImmediate = undefined;
-    }
     this.out = [];
     this.closed = true;
     if (!ws || ws.readyState === WebSocket.CLOSED) {

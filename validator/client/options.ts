@@ -32,7 +32,7 @@ export interface ClientOptions {
   proofs: ProofMode;
   /** requests in flight per connection (more get status "error", code too_many_in_flight, locally) */
   maxInFlightPerConnection: number;
-  /** a batch frame of requests leaves once it holds this many (else at the end of the event-loop turn) */
+  /** a batch frame of requests leaves once it holds this many (else once the turn's microtasks are done) */
   frameMessages: number;
   /** connections kept open at once (least recently used closed first) */
   maxConnections: number;
@@ -51,5 +51,5 @@ export const defaultClientOptions: Readonly<ClientOptions> = Object.freeze({
   proofs: 'wait',
   maxInFlightPerConnection: 1024,
   maxConnections: 1024,
-  frameMessages: 64,
+  frameMessages: 32,
 });
