@@ -11,7 +11,8 @@
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { devKeypair, keysReady } from '../../shared/keys';
-import { generateInputs } from '../../shared/model';
+import { FakeModelRunner, generateInputs } from '../../shared/model';
+import { AllowAllPolicy, AxonServer, modelHandler } from '../../miner';
 import {
   FRAME_KIND,
   ServerHandshake,
@@ -24,6 +25,7 @@ import {
   type Message,
   type RequestMessage,
   type Session,
+  verifyProof,
 } from '../../shared/protocol';
 import { MinerConnection, type QueryResult } from '../../validator/client';
 
@@ -37,6 +39,7 @@ interface Script {
 }
 
 const servers: WebSocketServer[] = [];
+const axons: AxonServer[] = [];
 const conns: MinerConnection[] = [];
 
 beforeAll(async () => {
@@ -44,6 +47,7 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   await Promise.all(conns.splice(0).map((c) => c.close()));
+  await Promise.all(axons.splice(0).map((a) => a.stop({ drainMs: 0 })));
   for (const s of servers.splice(0)) {
     for (const c of s.clients) c.terminate();
     await new Promise<void>((r) => s.close(() => r()));
@@ -139,5 +143,33 @@ describe('client: several answer frames in one read', () => {
     expect(m.answered()).toBe(16);
     expect(results.map((r) => r.status)).toEqual(Array(16).fill('ok'));
     expect(c.isOpen).toBe(false);
+  });
+});
+
+describe('client: a proof over many answers', () => {
+  it('is checked in slices (128 leaves per macrotask) and proves every answer of its range', async () => {
+    const runner = new FakeModelRunner();
+    // one signed root over 300 answers: the miner signs at 300 leaves (its timer is far away)
+    const axon = new AxonServer(
+      { keypair: devKeypair('bob'), handler: modelHandler(runner), policy: new AllowAllPolicy(), runner },
+      { host: '127.0.0.1', port: 0, rateLimitPerSec: 0, proofBatchMax: 300, proofFlushMs: 60_000 },
+    );
+    await axon.start();
+    axons.push(axon);
+    const c = await connect(axon.url, axon.hotkey);
+    // two rounds of 150 (the miner allows 256 in flight per connection)
+    const results = [...(await Promise.all(Array.from({ length: 150 }, () => c.request(req))))];
+    results.push(...(await Promise.all(Array.from({ length: 150 }, () => c.request(req)))));
+    expect(results.map((r) => r.status)).toEqual(Array(300).fill('ok'));
+    await Promise.all(results.map((r) => r.proofSettled));
+    expect(results.filter((r) => r.proofError !== undefined)).toEqual([]);
+    expect(c.proofSignaturesVerified).toBe(1);
+    expect(new Set(results.map((r) => r.proof?.root)).size).toBe(1);
+    expect(results.map((r) => r.proof?.count)).toEqual(Array(300).fill(300));
+    for (const r of [results[0], results[127], results[128], results[255], results[256], results[299]]) {
+      const response = { id: r.requestId as number, status: r.code as number, body: { tensors: r.outputs!, meta: r.meta ?? {} } };
+      expect(verifyProof(r.proof!, response, { id: r.requestId as number, synapse: 'infer', body: { tensors: req.tensors, meta: {} } })).toEqual({ ok: true });
+    }
+    expect(c.idle).toBe(true);
   });
 });
