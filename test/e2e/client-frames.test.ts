@@ -15,6 +15,7 @@ import { FakeModelRunner, generateInputs } from '../../shared/model';
 import { AllowAllPolicy, AxonServer, modelHandler } from '../../miner';
 import {
   FRAME_KIND,
+  PROTOCOL_VERSION,
   ServerHandshake,
   Status,
   decodeBatch,
@@ -75,7 +76,7 @@ async function scriptedMiner(script: Script): Promise<{ url: string; hotkey: str
         session = hs.onClientAuth(data);
         const welcome: Message = {
           t: 'welcome',
-          version: 1,
+          version: PROTOCOL_VERSION,
           synapses: ['infer'],
           inputs: [],
           outputs: [],

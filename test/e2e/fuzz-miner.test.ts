@@ -30,6 +30,7 @@ import {
   tensorFrom,
   type Message,
   type Session,
+  PROTOCOL_VERSION,
 } from '../../shared/protocol';
 import { ClientPool } from '../../validator/client';
 import { runCli, spawnCli, stopChild, waitForOutput } from '../helpers/cli';
@@ -246,7 +247,7 @@ function helloBody(kp: Keypair, over: Record<string, unknown> = {}): Record<stri
   return { l: 'subnet-ts/axon/v1', k: kp.publicKey, n: randomBytes(32), e: randomBytes(32), ts: Date.now(), ...over };
 }
 function hsFrame(kind: number, body: unknown): Buffer {
-  return Buffer.concat([Buffer.from([1, kind]), packr.pack(body)]);
+  return Buffer.concat([Buffer.from([PROTOCOL_VERSION, kind]), packr.pack(body)]);
 }
 
 function randomJunkValue(i: number): unknown {
@@ -392,11 +393,11 @@ it('survives >10,000 malformed frames while serving a good client', async () => 
     const over = [{ k: 'me' }, { n: 5 }, { e: [1, 2] }, { ts: 'now' }, { l: 7 }, { k: randomBytes(31) }][i % 6];
     r.send(hsFrame(FRAME_KIND.clientHello, helloBody(attacker, over)));
   }, [Close.handshake_failed]);
-  await connectionAttacks('data frame before handshake', sc(200), 16, async (r) => r.send(Buffer.concat([Buffer.from([1, FRAME_KIND.data]), randomBytes(40)])), [Close.handshake_required]);
-  await connectionAttacks('batch frame before handshake', sc(100), 16, async (r) => r.send(Buffer.concat([Buffer.from([1, FRAME_KIND.batch]), randomBytes(40)])), [Close.handshake_required]);
+  await connectionAttacks('data frame before handshake', sc(200), 16, async (r) => r.send(Buffer.concat([Buffer.from([PROTOCOL_VERSION, FRAME_KIND.data]), randomBytes(40)])), [Close.handshake_required]);
+  await connectionAttacks('batch frame before handshake', sc(100), 16, async (r) => r.send(Buffer.concat([Buffer.from([PROTOCOL_VERSION, FRAME_KIND.batch]), randomBytes(40)])), [Close.handshake_required]);
   await connectionAttacks('auth before hello', sc(100), 16, async (r) => r.send(hsFrame(FRAME_KIND.clientAuth, { g: randomBytes(64) })), [Close.protocol_error]);
   await connectionAttacks('text frame', sc(100), 16, async (r) => r.send('hello', false), [Close.protocol_error]);
-  await connectionAttacks('unsupported version', sc(100), 16, async (r) => r.send(Buffer.concat([Buffer.from([2, 1]), randomBytes(60)])), [Close.unsupported_version]);
+  await connectionAttacks('unsupported version', sc(100), 16, async (r) => r.send(Buffer.concat([Buffer.from([1, 1]), randomBytes(60)])), [Close.unsupported_version]);
   await connectionAttacks('stale handshake', sc(100), 16, async (r) => r.send(hsFrame(FRAME_KIND.clientHello, helloBody(attacker, { ts: Date.now() - 3_600_000 }))), [Close.stale_timestamp]);
   await connectionAttacks('wrong hotkey (claims the dev validator key)', sc(200), 16, async (r) => {
     // claims //Alice's hotkey, but can only sign with its own key
@@ -430,7 +431,7 @@ it('survives >10,000 malformed frames while serving a good client', async () => 
     r.send(b);
     r.send(a);
   }, [Close.out_of_order]);
-  await afterHandshake('forged frame (random key)', sc(100), (r) => r.send(Buffer.concat([Buffer.from([1, FRAME_KIND.data, 0, 0, 0, 0, 0, 0, 0, 0]), randomBytes(80)])), [Close.auth_failed]);
+  await afterHandshake('forged frame (random key)', sc(100), (r) => r.send(Buffer.concat([Buffer.from([PROTOCOL_VERSION, FRAME_KIND.data, 0, 0, 0, 0, 0, 0, 0, 0]), randomBytes(80)])), [Close.auth_failed]);
   await afterHandshake('second hello inside a session', sc(100), (r) => r.send(hsFrame(FRAME_KIND.clientHello, helloBody(attacker))), [Close.protocol_error]);
 
   // invalid WebSocket framing under the protocol (handled by ws itself, RFC 6455 close codes)

@@ -9,7 +9,7 @@ import { WebSocket, type RawData } from 'ws';
 import { devKeypair, keysReady } from '../../shared/keys';
 import type { Keypair } from '../../shared/keys/interface';
 import { FakeModelRunner, generateInputs } from '../../shared/model';
-import { ClientHandshake, Close, decodeBatch, decodeMessage, encodeBatchUnsafe, encodeMessage, FRAME_KIND, protocolReady, Status, verifyProof, type Message, type ResponseProof } from '../../shared/protocol';
+import { ClientHandshake, Close, decodeBatch, decodeMessage, encodeBatchUnsafe, encodeMessage, FRAME_KIND, PROTOCOL_VERSION, protocolReady, Status, verifyProof, type Message, type ResponseProof } from '../../shared/protocol';
 import type { QueryResult } from '../../validator/client';
 import { AllowAllPolicy, AxonServer, modelHandler, type AxonOptions, type Handler, type Policy, type PolicyDecision } from '../../miner';
 import { ClientPool } from '../../validator/client';
@@ -105,14 +105,14 @@ describe('order of checks (bittensor axon holes)', () => {
     const s = await server({}, { handler: sleepHandler(calls), policy });
     // a request body sent as a data frame, no handshake at all (bittensor: "no signature → no verify")
     const a = await rawSocket(s.url);
-    a.ws.send(Buffer.concat([Buffer.from([1, FRAME_KIND.data, 0, 0, 0, 0, 0, 0, 0, 0]), encodeMessage({ t: 'request', id: 1, ...req(), timeoutMs: 1000, body: { tensors: generateInputs(1, 1), meta: {} } })]));
+    a.ws.send(Buffer.concat([Buffer.from([PROTOCOL_VERSION, FRAME_KIND.data, 0, 0, 0, 0, 0, 0, 0, 0]), encodeMessage({ t: 'request', id: 1, ...req(), timeoutMs: 1000, body: { tensors: generateInputs(1, 1), meta: {} } })]));
     expect(await a.closed).toBe(Close.handshake_required);
     // hello sent, but the request goes out before CLIENT_AUTH
     const b = await rawSocket(s.url);
     const hs = new ClientHandshake(alice());
     b.ws.send(hs.hello());
     while (b.frames.length === 0) await new Promise((r) => setTimeout(r, 5));
-    b.ws.send(Buffer.concat([Buffer.from([1, FRAME_KIND.data, 0, 0, 0, 0, 0, 0, 0, 0]), Buffer.alloc(40)]));
+    b.ws.send(Buffer.concat([Buffer.from([PROTOCOL_VERSION, FRAME_KIND.data, 0, 0, 0, 0, 0, 0, 0, 0]), Buffer.alloc(40)]));
     expect(await b.closed).toBe(Close.handshake_required);
     expect(calls).toEqual([]);
     expect(policy.seen).toEqual([]);

@@ -40,6 +40,7 @@ import {
   tensorFrom,
   verifyProof,
   type ResponseProof,
+  PROTOCOL_VERSION,
 } from '../../shared/protocol';
 import { Packr } from 'msgpackr';
 
@@ -238,20 +239,20 @@ describe('handshake', () => {
 
   it('a data frame before the handshake is refused (handshake_required)', () => {
     const s = new ServerHandshake(miner);
-    expect(closeOf(() => s.onClientHello(Buffer.from([1, FRAME_KIND.data, 0, 0, 0])))).toBe(Close.handshake_required);
+    expect(closeOf(() => s.onClientHello(Buffer.from([PROTOCOL_VERSION, FRAME_KIND.data, 0, 0, 0])))).toBe(Close.handshake_required);
     const s2 = new ServerHandshake(miner);
     const c2 = new ClientHandshake(validator);
     s2.onClientHello(c2.hello());
-    expect(closeOf(() => s2.onClientAuth(Buffer.from([1, FRAME_KIND.data, 1, 2, 3])))).toBe(Close.handshake_required);
+    expect(closeOf(() => s2.onClientAuth(Buffer.from([PROTOCOL_VERSION, FRAME_KIND.data, 1, 2, 3])))).toBe(Close.handshake_required);
   });
 
   it('garbage handshake frames close with protocol codes', () => {
     expect(closeOf(() => new ServerHandshake(miner).onClientHello(Buffer.from([1])))).toBe(Close.protocol_error);
     expect(closeOf(() => new ServerHandshake(miner).onClientHello(Buffer.from([9, 1, 0x80])))).toBe(Close.unsupported_version);
-    expect(closeOf(() => new ServerHandshake(miner).onClientHello(Buffer.from([1, 1, 0xc1])))).toBe(Close.protocol_error);
+    expect(closeOf(() => new ServerHandshake(miner).onClientHello(Buffer.from([PROTOCOL_VERSION, 1, 0xc1])))).toBe(Close.protocol_error);
     expect(closeOf(() => new ServerHandshake(miner).onClientHello(Buffer.alloc(5000, 1)))).toBe(Close.protocol_error);
     const p = new Packr({ useRecords: false });
-    expect(closeOf(() => new ServerHandshake(miner).onClientHello(Buffer.concat([Buffer.from([1, 1]), p.pack({ l: 'other', k: Buffer.alloc(32) })])))).toBe(Close.handshake_failed);
+    expect(closeOf(() => new ServerHandshake(miner).onClientHello(Buffer.concat([Buffer.from([PROTOCOL_VERSION, 1]), p.pack({ l: 'other', k: Buffer.alloc(32) })])))).toBe(Close.handshake_failed);
   });
 });
 
@@ -299,7 +300,7 @@ describe('frames (AEAD + sequence numbers)', () => {
   it('short frames and wrong kinds are protocol errors', () => {
     const { server } = pair();
     expect(closeOf(() => server.open(Buffer.alloc(5)))).toBe(Close.protocol_error);
-    expect(closeOf(() => server.open(Buffer.concat([Buffer.from([1, 2]), Buffer.alloc(30)])))).toBe(Close.protocol_error);
+    expect(closeOf(() => server.open(Buffer.concat([Buffer.from([PROTOCOL_VERSION, 2]), Buffer.alloc(30)])))).toBe(Close.protocol_error);
     expect(closeOf(() => server.open(Buffer.concat([Buffer.from([7, 16]), Buffer.alloc(30)])))).toBe(Close.unsupported_version);
   });
 });
@@ -343,7 +344,7 @@ describe('batch frames (kind 0x11: many messages under one AEAD)', () => {
 
   it('a batch frame before the handshake is refused (handshake_required)', () => {
     const s = new ServerHandshake(miner);
-    expect(closeOf(() => s.onClientHello(Buffer.concat([Buffer.from([1, FRAME_KIND.batch]), Buffer.alloc(40)])))).toBe(Close.handshake_required);
+    expect(closeOf(() => s.onClientHello(Buffer.concat([Buffer.from([PROTOCOL_VERSION, FRAME_KIND.batch]), Buffer.alloc(40)])))).toBe(Close.handshake_required);
   });
 
   it('a malformed entry spoils only itself; a malformed batch is one BadMessageError', () => {

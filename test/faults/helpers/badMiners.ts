@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { PROTOCOL_VERSION } from '../../../shared/protocol/session';
 
 export interface BadServer {
   kind: string;
@@ -37,7 +38,7 @@ function upgradeAnswer(head: string): string | null {
 /** an unmasked binary frame with `len` payload bytes (server -> client) */
 function frame(len: number): Buffer {
   const body = Buffer.alloc(len, 0x5a);
-  body[0] = 1; // protocol version
+  body[0] = PROTOCOL_VERSION;
   body[1] = 2; // SERVER_HELLO kind: looks like the start of a handshake
   const head = len < 126 ? Buffer.from([0x82, len]) : Buffer.from([0x82, 126, len >> 8, len & 0xff]);
   return Buffer.concat([head, body]);
