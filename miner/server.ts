@@ -636,8 +636,10 @@ export class AxonServer {
 
   private checkIdle(): void {
     if (this.running === 0 && this.queue.size === 0) {
-      // nothing running or queued: sign now if a client waits for a pending proof
-      this.batcher.idle();
+      // nothing running or queued: sign now if a client waits for a pending proof — unless
+      // answers just sent still wait for their leaves (addLeaves runs later in this turn and
+      // calls idle() itself): signing now would leave them for a second signature
+      if (this.leafQueue.length === 0) this.batcher.idle();
       const w = this.idleWaiters;
       this.idleWaiters = [];
       for (const f of w) f();

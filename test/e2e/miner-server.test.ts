@@ -392,11 +392,20 @@ describe('provenance', () => {
   it('an answer that arrives after the client gave up still counts in the next proof: later proofs stay verifiable', async () => {
     const s = await server({ proofFlushMs: 5_000 }, { handler: sleepHandler() });
     const p = pool();
+    expect((await p.request({ endpoint: s.url }, req())).proof).not.toBeNull(); // connected (and proved)
     const before = s.load.proofSignatures;
     // 'later': the miner does not sign at once for it, so its leaf shares the next tree with the two below
-    const late = await p.request({ endpoint: s.url }, req({ ms: 400 }), { timeoutMs: 100, proofs: 'later' });
+    const pending = p.request({ endpoint: s.url }, req({ ms: 10 }), { timeoutMs: 100, proofs: 'later' });
+    await new Promise((r) => setImmediate(r)); // the request leaves
+    // the answer (10 ms) lands while this process is busy; when it looks again, the request's
+    // deadline timer runs first (timers before I/O), so the answer arrives after it gave up
+    const busyUntil = performance.now() + 250;
+    while (performance.now() < busyUntil) {
+      /* busy */
+    }
+    const late = await pending;
     expect(late.status).toBe('timeout');
-    await new Promise((r) => setTimeout(r, 500)); // the miner answered meanwhile; its proof is pending
+    await new Promise((r) => setTimeout(r, 100)); // the late answer is read; its proof is pending
     const rs = await Promise.all([p.request({ endpoint: s.url }, req()), p.request({ endpoint: s.url }, req())]);
     for (const r of rs) {
       expect(r.proofError).toBeUndefined();
