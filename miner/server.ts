@@ -636,10 +636,11 @@ export class AxonServer {
 
   private checkIdle(): void {
     if (this.running === 0 && this.queue.size === 0) {
-      // nothing running or queued: sign now if a client waits for a pending proof — unless
-      // answers just sent still wait for their leaves (addLeaves runs later in this turn and
-      // calls idle() itself): signing now would leave them for a second signature
-      if (this.leafQueue.length === 0) this.batcher.idle();
+      // nothing running or queued: sign now if a client waits for a pending proof. Answers just
+      // sent whose leaves are not hashed yet are hashed first (addLeaves then calls idle()), so
+      // one signature covers them too instead of a second one a moment later
+      if (this.leafQueue.length > 0) this.addLeaves();
+      else this.batcher.idle();
       const w = this.idleWaiters;
       this.idleWaiters = [];
       for (const f of w) f();

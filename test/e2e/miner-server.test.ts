@@ -415,6 +415,22 @@ describe('provenance', () => {
     expect(s.load.proofSignatures - before).toBe(1);
   });
 
+  it('a miner that goes idle signs once for every answer just sent, including the one whose leaf is not hashed yet', async () => {
+    const s = await server({ proofFlushMs: 5_000 }, { handler: sleepHandler() });
+    const p = pool();
+    expect((await p.request({ endpoint: s.url }, req())).proof).not.toBeNull(); // connected (and proved)
+    const before = s.load.proofSignatures;
+    // two waited-for requests in one frame: the first answer's leaf is hashed while the second
+    // still runs; the second ends the work, and its leaf is hashed before the idle miner signs
+    const [a, b] = await Promise.all([p.request({ endpoint: s.url }, req({ ms: 0 })), p.request({ endpoint: s.url }, req({ ms: 30 }))]);
+    for (const r of [a, b]) {
+      expect(r.proofError).toBeUndefined();
+      expect(r.proof?.count).toBe(2);
+      expect(verifyProof(r.proof!, provable(r)).ok).toBe(true);
+    }
+    expect(s.load.proofSignatures - before).toBe(1);
+  });
+
   it('a proof later than proofWaitMs: the answer settles proof_timeout, the stale proof is set aside, later proofs verify', async () => {
     const s = await server({ proofFlushMs: 400 });
     const p = new ClientPool({ keypair: alice() }, { timeoutMs: 5000, proofWaitMs: 100 });
