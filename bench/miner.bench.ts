@@ -20,11 +20,15 @@
  *                      10 ms ticks) and the client (this process, process.cpuUsage()); the
  *                      raw_ws_*_cpu_us_per_msg pair is the same for the bare echo
  * `long` (or requests=N) runs N requests (default 1,000,000) through one miner and samples its RSS.
+ * `trace` adds a 3 s run with both sides traced (shared/trace.ts: frames received and sent, model
+ * runs) and prints where the time goes between them: `trace.steps` (consecutive events of the
+ * merged timeline, by total time) and `trace.long_gaps` (each side's gaps of 300 µs or more).
  * The miner runs with --axon.rate_limit 0 (the per-hotkey rate limit would otherwise be measured).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { WebSocket } from 'ws';
 import { percentile, type BenchModule, type BenchOptions } from './harness';
 import { packageRoot } from '../shared/paths';
@@ -159,12 +163,16 @@ interface MinerRun {
   /** CPU µs per answered request, miner process / client (this) process */
   minerCpuUs: number;
   clientCpuUs: number;
+  trace?: import('../shared/trace').TraceSummary;
 }
 
-async function minerRun(opts: { durationMs?: number; requests?: number; batch: boolean; log: (l: string) => void; sampleEveryMs?: number }): Promise<MinerRun> {
+async function minerRun(opts: { durationMs?: number; requests?: number; batch: boolean; log: (l: string) => void; sampleEveryMs?: number; trace?: boolean }): Promise<MinerRun> {
   const cli = join(packageRoot(), 'dist', 'cli', 'index.js');
   const args = [cli, 'miner', '--no-chain', '--dev', '--axon.ip', '127.0.0.1', '--axon.port', '0', '--axon.rate_limit', '0', '--log-level', 'warn'];
   if (opts.batch) args.push('--batch');
+  const traceFile = opts.trace ? join(mkdtempSync(join(tmpdir(), 'subnet-trace-')), 'miner.json') : undefined;
+  if (traceFile) args.push('--trace', traceFile);
+  const { recordTrace, summarizeTrace } = await import('../shared/trace');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const [{ keysReady, devKeypair }, { protocolReady, encodeMessage, DATA_OVERHEAD }, { ClientPool }, { generateInputs }] = await Promise.all([
     import('../shared/keys'),
@@ -201,6 +209,7 @@ async function minerRun(opts: { durationMs?: number; requests?: number; batch: b
       if (r.proof) roots.add(r.proof.root);
       else proofsMissing++;
     };
+    const clientTrace = opts.trace ? recordTrace() : undefined;
     const m0 = cpuOf(child.pid as number);
     const c0 = cpuSelf();
     const t0 = performance.now();
@@ -239,8 +248,18 @@ async function minerRun(opts: { durationMs?: number; requests?: number; batch: b
     const minerCpuUs = (cpuOf(child.pid as number) - m0) / Math.max(1, ok);
     const clientCpuUs = (cpuSelf() - c0) / Math.max(1, ok);
     const rssAfter = rssOf(child.pid as number);
+    const clientEvents = clientTrace?.stop();
     await pool.close();
-    return { rps: ok / elapsed, ok, errors, latencies, rssBefore, rssAfter, rssSamples, proofsMissing, proofBatches: roots.size, reqBytes, resBytes, minerCpuUs, clientCpuUs };
+    const run: MinerRun = { rps: ok / elapsed, ok, errors, latencies, rssBefore, rssAfter, rssSamples, proofsMissing, proofBatches: roots.size, reqBytes, resBytes, minerCpuUs, clientCpuUs };
+    if (traceFile && clientEvents) {
+      await stop(child); // the miner writes its side when it stops
+      const minerEvents = (JSON.parse(readFileSync(traceFile, 'utf8')) as { events: import('../shared/trace').TraceEvent[] }).events;
+      // the load phase only (the warm-up is traced too)
+      const from = clientEvents.length > 0 ? clientEvents[0].t : 0;
+      run.trace = summarizeTrace([...clientEvents, ...minerEvents.filter((e) => e.t >= from)]);
+      rmSync(dirname(traceFile), { recursive: true, force: true });
+    }
+    return run;
   } finally {
     await stop(child);
   }
@@ -307,6 +326,11 @@ export const bench: BenchModule = {
       rss_batched_after_mb: mb(batched.rssAfter),
       phase_ms: phaseMs,
     };
+    if (argMap.has('trace')) {
+      o.log('traced run (both sides, 3 s)…');
+      const tr = await minerRun({ durationMs: 3000, batch: false, log: o.log, trace: true });
+      if (tr.trace) result.trace = { miner_rps: round(tr.rps), ...tr.trace, steps: tr.trace.steps.slice(0, 12) };
+    }
     if (long) {
       const n = Number(argMap.get('requests') ?? 1_000_000);
       const seconds = argMap.has('seconds') ? Number(argMap.get('seconds')) : undefined;

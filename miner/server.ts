@@ -19,6 +19,7 @@ import { ServerHandshake } from '../shared/protocol/handshake';
 import { leafHashV2, requestDigestV2, ZERO_DIGEST } from '../shared/protocol/proof';
 import { FRAME_KIND, PROTOCOL_VERSION, type Session } from '../shared/protocol/session';
 import { sendCorked } from '../shared/protocol/cork';
+import { traceWire } from '../shared/trace';
 import type { Body, Message, Meta, ProofMessage, RequestMessage, ResponseMessage, WireError } from '../shared/protocol/types';
 import { nullMinerMetrics, type ForwardResult, type Handler, type MinerMetrics, type Policy } from './interface';
 import { defaultAxonOptions, type AxonOptions } from './options';
@@ -353,6 +354,7 @@ export class AxonServer {
         return;
       }
       const pt = conn.session.open(buf);
+      traceWire('miner', 'recv', 0, buf.length);
       this.onPlaintext(conn, pt, conn.session.lastKind);
     } catch (err) {
       if (err instanceof ProtocolError) {
@@ -437,6 +439,7 @@ export class AxonServer {
     if (!conn.session || conn.ws.readyState !== WebSocket.OPEN) return;
     try {
       const frame = msgs.length === 1 ? conn.session.seal(encodeMessageUnsafe(msgs[0])) : conn.session.seal(encodeBatchUnsafe(msgs), FRAME_KIND.batch);
+      traceWire('miner', 'send', msgs.length, frame.length);
       conn.ws.send(frame, { binary: true });
     } catch (err) {
       this.log.error('cannot send', { conn: conn.n, err: errorMessage(err) });

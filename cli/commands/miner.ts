@@ -34,6 +34,7 @@ interface MinerCliOptions {
   'batch.max_rows'?: string;
   'batch.wait_ms'?: string;
   'metrics.port'?: string;
+  trace?: string;
   logLevel: string;
 }
 
@@ -99,6 +100,7 @@ export function register(program: Command): void {
     .option('--batch.max_rows <n>', 'rows per merged batch (default: --axon.frame_messages)')
     .option('--batch.wait_ms <ms>', 'how long the first request may wait for others (default 0: batches form while the model is busy, no added wait)')
     .option('--metrics.port <port>', 'serve Prometheus metrics on this port (default: off)')
+    .option('--trace <file>', 'record a timeline of frames and model runs; written to FILE (JSON) when the miner stops')
     .option('--log-level <level>', `log level (${LEVELS.join(', ')})`, 'info')
     .action(async (o: MinerCliOptions) => {
       const netuid = num('--netuid', o.netuid, { int: true, min: 0, max: 65535 });
@@ -194,6 +196,7 @@ export function register(program: Command): void {
           closers.push(() => c.stop());
           chain = c;
         }
+        const trace = o.trace ? (await import('../../shared/trace')).recordTrace() : undefined;
         const miner = new minerMod.Miner({ keypair, handler, runner, chain, metrics, logger: log.child({ module: 'axon' }) }, options);
         const done = new Promise<string>((resolve) => {
           process.once('SIGINT', () => resolve('SIGINT'));
@@ -205,6 +208,10 @@ export function register(program: Command): void {
         const why = await done;
         log.info('stopping: draining in-flight requests', { reason: why, ...miner.axon.load });
         await closeAll();
+        if (trace && o.trace) {
+          const { writeFileSync } = await import('node:fs');
+          writeFileSync(o.trace, JSON.stringify({ events: trace.stop(), dropped: trace.dropped() }));
+        }
         process.stderr.write(`miner stopped (${why})\n`);
       } catch (err) {
         await closeAll();

@@ -14,6 +14,7 @@ import { abortError } from './onnxRunner';
 import { defaultBatchingOptions, type BatchingOptions } from './options';
 import { concatBatch, splitBatch } from './tensor';
 import { validateInputs } from './validate';
+import { traceWire } from '../trace';
 
 interface Item {
   inputs: Record<string, TensorData>;
@@ -179,7 +180,9 @@ export class BatchingModelRunner implements ModelRunner {
     try {
       const merged: Record<string, TensorData> = {};
       for (const s of this.inputs) merged[s.name] = concatBatch(live.map((i) => i.inputs[s.name]));
+      traceWire('miner', 'run', live.length, 0);
       const out = await this.inner.run(merged);
+      traceWire('miner', 'ran', live.length, 0);
       const rows = live.map((i) => i.rows);
       const parts: Record<string, TensorData[]> = {};
       for (const s of this.outputs) {

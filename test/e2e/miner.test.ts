@@ -3,7 +3,7 @@
  * answers, typed errors for bad inputs, wrong hotkeys, kill -9 mid-request, slow miner timeouts
  * without leaked handles, SIGTERM drain, and the `subnet query` CLI contract.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -244,5 +244,26 @@ describe('slow and dying miners', () => {
     expect(rs.every((r) => r.proof !== null)).toBe(true);
     expect(await exit).toEqual({ code: 0, signal: null });
     await pool.close();
+  });
+
+  it('--trace FILE writes the timeline of frames and model runs when the miner stops', async () => {
+    const file = join(dir, 'trace.json');
+    const m = await startMiner(['--trace', file]);
+    const pool = new ClientPool({ keypair: devKeypair('alice') });
+    const rs = await Promise.all(Array.from({ length: 8 }, () => pool.request({ endpoint: m.url }, { synapse: 'infer', tensors: generateInputs(1, 1) })));
+    expect(rs.map((r) => r.status)).toEqual(Array(8).fill('ok'));
+    await pool.close();
+    const exit = exited(m.child);
+    m.child.kill('SIGTERM');
+    expect(await exit).toEqual({ code: 0, signal: null });
+    const { events, dropped } = JSON.parse(readFileSync(file, 'utf8')) as { events: { t: number; side: string; what: string; n: number; bytes: number }[]; dropped: number };
+    expect(dropped).toBe(0);
+    expect(new Set(events.map((e) => e.side))).toEqual(new Set(['miner']));
+    const what = new Set(events.map((e) => e.what));
+    for (const w of ['recv', 'send', 'run', 'ran']) expect(what.has(w)).toBe(true);
+    // every request ran in some model run, every answer left in some frame (plus the welcome and proofs)
+    expect(events.filter((e) => e.what === 'run').reduce((a, e) => a + e.n, 0)).toBe(8);
+    expect(events.filter((e) => e.what === 'send').reduce((a, e) => a + e.n, 0)).toBeGreaterThanOrEqual(8);
+    expect(events.every((e, i) => i === 0 || e.t >= events[i - 1].t)).toBe(true);
   });
 });

@@ -15,6 +15,7 @@ import { ClientHandshake } from '../../shared/protocol/handshake';
 import { bytesEqual, hex, leafHashV2, proofSigMessage, rangePath, RequestDigestCache, rootFromRange, type RangeTree, type ResponseProof } from '../../shared/protocol/proof';
 import { FRAME_KIND, type Session } from '../../shared/protocol/session';
 import { sendCorked } from '../../shared/protocol/cork';
+import { traceWire } from '../../shared/trace';
 import type { Message, Meta, ProofMessage, RequestMessage, ResponseMessage, WelcomeMessage } from '../../shared/protocol/types';
 import type { QueryRequest, QueryResult, Target } from './interface';
 import { defaultClientOptions, type ClientOptions, type ProofMode } from './options';
@@ -340,6 +341,7 @@ export class MinerConnection {
     if (!session || this.closed) return;
     try {
       const pt = session.open(buf);
+      traceWire('client', 'recv', 0, buf.length);
       if (session.lastKind === FRAME_KIND.batch) {
         for (const e of decodeBatch(pt)) {
           if (e instanceof Error) throw e;
@@ -425,7 +427,9 @@ export class MinerConnection {
     const session = this.session;
     if (!ws || !session || ws.readyState !== WebSocket.OPEN) return; // the close settles the pending requests
     this.framesSent++;
-    ws.send(msgs.length === 1 ? session.seal(encodeMessageUnsafe(msgs[0])) : session.seal(encodeBatchUnsafe(msgs), FRAME_KIND.batch), { binary: true });
+    const frame = msgs.length === 1 ? session.seal(encodeMessageUnsafe(msgs[0])) : session.seal(encodeBatchUnsafe(msgs), FRAME_KIND.batch);
+    traceWire('client', 'send', msgs.length, frame.length);
+    ws.send(frame, { binary: true });
   }
 
   private giveUp(p: Pending, status: string, code: string, message: string): void {
