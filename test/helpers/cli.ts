@@ -3,9 +3,9 @@
  * `npm test` builds first (pretest), so dist/ matches the sources.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { packageRoot } from '../../shared/paths';
+export { freePort } from '../../shared/net';
 
 export function cliPath(): string {
   return join(packageRoot(), 'dist', 'cli', 'index.js');
@@ -85,19 +85,6 @@ export function waitForOutput(child: ChildProcess, re: RegExp, timeoutMs = 20_00
   });
 }
 
-/** A free TCP port on 127.0.0.1 (for processes that cannot take port 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Stops a child: SIGTERM, then SIGKILL after graceMs. */
 export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
