@@ -33,6 +33,7 @@ import { WebSocket } from 'ws';
 import { percentile, type BenchModule, type BenchOptions } from './harness';
 import { packageRoot } from '../shared/paths';
 import type { QueryResult } from '../validator/client';
+import { recordTrace, summarizeTrace, type TraceEvent, type TraceSummary } from '../shared/trace';
 
 const IN_FLIGHT = 64;
 
@@ -163,7 +164,7 @@ interface MinerRun {
   /** CPU µs per answered request, miner process / client (this) process */
   minerCpuUs: number;
   clientCpuUs: number;
-  trace?: import('../shared/trace').TraceSummary;
+  trace?: TraceSummary;
 }
 
 async function minerRun(opts: { durationMs?: number; requests?: number; batch: boolean; log: (l: string) => void; sampleEveryMs?: number; trace?: boolean }): Promise<MinerRun> {
@@ -172,7 +173,6 @@ async function minerRun(opts: { durationMs?: number; requests?: number; batch: b
   if (opts.batch) args.push('--batch');
   const traceFile = opts.trace ? join(mkdtempSync(join(tmpdir(), 'subnet-trace-')), 'miner.json') : undefined;
   if (traceFile) args.push('--trace', traceFile);
-  const { recordTrace, summarizeTrace } = await import('../shared/trace');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const [{ keysReady, devKeypair }, { protocolReady, encodeMessage, DATA_OVERHEAD }, { ClientPool }, { generateInputs }] = await Promise.all([
     import('../shared/keys'),
@@ -253,7 +253,7 @@ async function minerRun(opts: { durationMs?: number; requests?: number; batch: b
     const run: MinerRun = { rps: ok / elapsed, ok, errors, latencies, rssBefore, rssAfter, rssSamples, proofsMissing, proofBatches: roots.size, reqBytes, resBytes, minerCpuUs, clientCpuUs };
     if (traceFile && clientEvents) {
       await stop(child); // the miner writes its side when it stops
-      const minerEvents = (JSON.parse(readFileSync(traceFile, 'utf8')) as { events: import('../shared/trace').TraceEvent[] }).events;
+      const minerEvents = (JSON.parse(readFileSync(traceFile, 'utf8')) as { events: TraceEvent[] }).events;
       // the load phase only (the warm-up is traced too)
       const from = clientEvents.length > 0 ? clientEvents[0].t : 0;
       run.trace = summarizeTrace([...clientEvents, ...minerEvents.filter((e) => e.t >= from)]);

@@ -52,6 +52,13 @@ interface AwaitingProof {
   done?: (r: QueryResult) => void;
 }
 
+/** A proof message whose answers' leaves are being hashed (`leaves` holds those done so far). */
+interface ProofJob {
+  msg: ProofMessage;
+  items: AwaitingProof[];
+  leaves: Buffer[];
+}
+
 /** What the proofs of one proof message share. */
 interface ProofShared {
   miner: string;
@@ -541,7 +548,6 @@ export class MinerConnection {
   }
 
   private onProof(msg: ProofMessage): void {
-    const session = this.session as Session;
     const k = msg.ids.length;
     const head = this.awaitHead;
     let aligned = this.awaitingCount >= k;
@@ -564,7 +570,7 @@ export class MinerConnection {
     const items = this.awaiting.slice(head, head + k);
     this.shiftAwaiting(k);
     if (this.pending.size === 0 && this.awaitingCount === 0) this.stopTimer();
-    this.proofJobs.push({ msg, items, leaves: new Array<Buffer>(k), hashed: 0 });
+    this.proofJobs.push({ msg, items, leaves: [] });
     if (!this.proofImmediate) this.proofImmediate = setImmediate(this.proofWork);
   }
 
@@ -574,7 +580,7 @@ export class MinerConnection {
    * frames keep being handled (and requests keep leaving) in between: a proof never stalls the
    * connection for the milliseconds its whole range takes.
    */
-  private proofJobs: { msg: ProofMessage; items: AwaitingProof[]; leaves: Buffer[]; hashed: number }[] = [];
+  private proofJobs: ProofJob[] = [];
   private proofImmediate?: NodeJS.Immediate;
 
   private readonly proofWork = (): void => {
@@ -582,23 +588,23 @@ export class MinerConnection {
     const job = this.proofJobs[0];
     if (!job) return;
     this.hashLeaves(job, LEAF_SLICE);
-    if (job.hashed === job.items.length) {
+    if (job.leaves.length === job.items.length) {
       this.proofJobs.shift();
-      this.checkProof(job.msg, job.items, job.leaves);
+      this.checkProof(job);
     }
     if (this.proofJobs.length > 0) this.proofImmediate = setImmediate(this.proofWork);
   };
 
-  private hashLeaves(job: { items: AwaitingProof[]; leaves: Buffer[]; hashed: number }, max: number): void {
+  /** Hashes up to `max` more leaves of `job` (in order). */
+  private hashLeaves(job: ProofJob, max: number): void {
     const session = this.session as Session;
     const sid = session.id;
     const me = session.localPublicKey;
-    const end = Math.min(job.items.length, job.hashed + max);
-    for (let i = job.hashed; i < end; i++) {
+    const end = Math.min(job.items.length, job.leaves.length + max);
+    for (let i = job.leaves.length; i < end; i++) {
       const m = job.items[i].msg;
-      job.leaves[i] = leafHashV2(sid, me, m.requestDigest, m);
+      job.leaves.push(leafHashV2(sid, me, m.requestDigest, m));
     }
-    job.hashed = end;
   }
 
   /** Every proof already received is checked now (the connection is closing: nothing is left unproven). */
@@ -609,11 +615,11 @@ export class MinerConnection {
     this.proofJobs = [];
     for (const job of jobs) {
       this.hashLeaves(job, Infinity);
-      this.checkProof(job.msg, job.items, job.leaves);
+      this.checkProof(job);
     }
   }
 
-  private checkProof(msg: ProofMessage, items: AwaitingProof[], leaves: Buffer[]): void {
+  private checkProof({ msg, items, leaves }: ProofJob): void {
     const session = this.session as Session;
     const k = items.length;
     const tree = rootFromRange(leaves, msg.first, msg.count, msg.frontier);
