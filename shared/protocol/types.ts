@@ -24,7 +24,7 @@ export interface RequestMessage {
   timeoutMs: number;
   body: Body;
   /**
-   * wire `w: 1`: the client holds this answer until its proof arrives, so the miner signs as soon
+   * wire wait = 1: the client holds this answer until its proof arrives, so the miner signs as soon
    * as it goes idle; without it the proof may wait for the miner's next periodic signature
    */
   proofWait?: boolean;
@@ -50,7 +50,7 @@ export interface WelcomeMessage {
   outputs: TensorSpec[];
   limits: { maxPayload: number; maxInFlightPerConnection: number; maxTimeoutMs: number };
   meta: Meta;
-  /** wire `bf: 1`: the miner accepts batch frames (kind 0x11) and answers a client that sends them with batch frames */
+  /** wire batchFrames = 1: the miner accepts batch frames (kind 0x11) and answers a client that sends them with batch frames */
   batchFrames?: boolean;
 }
 

@@ -258,22 +258,22 @@ function randomJunkValue(i: number): unknown {
     case 1: return `str${i}`;
     case 2: return [1, 'two', null];
     case 3: return null;
-    case 4: return { t: 1, i: `id${i}` };
-    case 5: return { t: 1, i, s: 42, d: 100, x: {} };
-    case 6: return { t: 1, i, s: 'infer', d: 'soon', x: {} };
-    case 7: return { t: 1, i, s: 'infer', d: 100, x: 'tensors' };
-    case 8: return { t: 1, i, s: 'infer', d: 100, x: { x: 'abc' } };
-    case 9: return { t: 1, i, s: 'infer', d: 100, x: { x: ['float32', 'shape', buf] } };
-    case 10: return { t: 1, i, s: 'infer', d: 100, x: { x: ['float32', [2], [1.0, 2.0]] } };
-    case 11: return { t: 2, i, c: 200, r: buf };
-    case 12: return { t: 99, i };
-    default: return { t: 1, i, s: 'infer', d: 100, x: {}, m: { deep: buf } };
+    case 4: return [1, `id${i}`];
+    case 5: return [1, i, 42, 100, [], {}];
+    case 6: return [1, i, 'infer', 'soon', [], {}];
+    case 7: return [1, i, 'infer', 100, 'tensors', {}];
+    case 8: return [1, i, 'infer', 100, [['x', 'abc']], {}];
+    case 9: return [1, i, 'infer', 100, [['x', 'float32', 'shape', buf]], {}];
+    case 10: return [1, i, 'infer', 100, [['x', 'float32', [2], [1.0, 2.0]]], {}];
+    case 11: return [2, i, 200, buf, null, null];
+    case 12: return [99, i];
+    default: return [1, i, 'infer', 100, [], { deep: buf }];
   }
 }
 
 function absurdRequest(i: number): unknown {
   const shapes = [[1e9, 1e9], [2 ** 31, 2 ** 31, 2], [-1, 32], [1, 32, 1, 1, 1, 1, 1, 1, 1, 1], [1.5, 32], [Number.MAX_SAFE_INTEGER], ['a', 'b']];
-  return { t: 1, i, s: 'infer', d: 1000, x: { x: ['float32', shapes[i % shapes.length], randomBytes(128)] } };
+  return [1, i, 'infer', 1000, [['x', 'float32', shapes[i % shapes.length], randomBytes(128)]], {}];
 }
 
 function mismatchRequest(i: number): unknown {
@@ -284,7 +284,7 @@ function mismatchRequest(i: number): unknown {
     ['int64', [1, 32], randomBytes(128)],
     ['', [1], randomBytes(4)],
   ];
-  return { t: 1, i, s: 'infer', d: 1000, x: { x: variants[i % variants.length] } };
+  return [1, i, 'infer', 1000, [['x', ...variants[i % variants.length]]], {}];
 }
 
 function modelInvalid(i: number): Record<string, import('../../shared/model/interface').TensorData> {
@@ -349,7 +349,7 @@ it('survives >10,000 malformed frames while serving a good client', async () => 
   await inSession('dtype/length mismatch', sc(1200), (i) => packr.pack(mismatchRequest(i)), Status.bad_request, 'protocol.bad_message');
   await inSession('model-invalid tensors', sc(1000), (i) => encodeMessage({ t: 'request', id: i, synapse: 'infer', timeoutMs: 5000, body: { tensors: modelInvalid(i), meta: {} } }), Status.invalid_input);
   await inSession('unknown synapse', sc(400), (i) => encodeMessage({ t: 'request', id: i, synapse: `nope${i % 7}`, timeoutMs: 5000, body: { tensors: generateInputs(1, 1), meta: {} } }), Status.unknown_synapse, 'unknown_synapse');
-  await inSession('bad deadlines', sc(400), (i) => packr.pack({ t: 1, i, s: 'infer', d: [0, -5, 1e12, 'x', null][i % 5], x: {} }), Status.bad_request, 'protocol.bad_message');
+  await inSession('bad deadlines', sc(400), (i) => packr.pack([1, i, 'infer', [0, -5, 1e12, 'x', null][i % 5], [], {}]), Status.bad_request, 'protocol.bad_message');
   // batch frames (kind 0x11): a plaintext that is not an array of 1..1024 messages is one 400;
   // each junk entry of an array is answered 400 on its own, the connection stays open
   async function inBatch(name: string, n: number, make: (i: number) => { pt: Uint8Array; answers: number }): Promise<void> {
@@ -371,7 +371,7 @@ it('survives >10,000 malformed frames while serving a good client', async () => 
     }));
   }
   await inBatch('batch frame not an array of messages', sc(300), (i) => ({
-    pt: [() => randomBytes(1 + (i % 200)), () => packr.pack([]), () => packr.pack({ batch: randomJunkValue(i) }), () => packr.pack(new Array(1025).fill({ t: 5, i: 1 }))][i % 4](),
+    pt: [() => randomBytes(1 + (i % 200)), () => packr.pack([]), () => packr.pack({ batch: randomJunkValue(i) }), () => packr.pack(new Array(1025).fill([5, 1]))][i % 4](),
     answers: 1,
   }));
   await inBatch('batch frame with junk entries', sc(300), (i) => {

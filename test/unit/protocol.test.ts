@@ -80,14 +80,14 @@ function closeOf(fn: () => unknown): number | undefined {
 
 describe('codec', () => {
   it('decodes a request from literal msgpack bytes', () => {
-    // {t:1, i:7, s:"infer", d:1000, x:{in:["float32",[2],<8 bytes>]}, m:{}} written by hand
+    // [1, 7, "infer", 1000, [["in", "float32", [2], <8 bytes>]], {}] written by hand (wire v3)
     const bytes = Buffer.concat([
-      Buffer.from([0x86, 0xa1, 0x74, 0x01, 0xa1, 0x69, 0x07, 0xa1, 0x73, 0xa5]), Buffer.from('infer'),
-      Buffer.from([0xa1, 0x64, 0xcd, 0x03, 0xe8]),
-      Buffer.from([0xa1, 0x78, 0x81, 0xa2]), Buffer.from('in'),
-      Buffer.from([0x93, 0xa7]), Buffer.from('float32'), Buffer.from([0x91, 0x02, 0xc4, 0x08]),
+      Buffer.from([0x96, 0x01, 0x07, 0xa5]), Buffer.from('infer'),
+      Buffer.from([0xcd, 0x03, 0xe8]),
+      Buffer.from([0x91, 0x94, 0xa2]), Buffer.from('in'),
+      Buffer.from([0xa7]), Buffer.from('float32'), Buffer.from([0x91, 0x02, 0xc4, 0x08]),
       Buffer.from(new Float32Array([1.5, -2]).buffer),
-      Buffer.from([0xa1, 0x6d, 0x80]),
+      Buffer.from([0x80]),
     ]);
     const m = decodeMessage(bytes);
     expect(m.t).toBe('request');
@@ -119,26 +119,37 @@ describe('codec', () => {
   });
 
   const packr = new Packr({ useRecords: false });
+  const T = (name: string, dtype: unknown, shape: unknown, data: unknown) => [name, dtype, shape, data];
   const bad: [string, unknown, string][] = [
     ['not msgpack', null, ''],
-    ['not a map', [1, 2], ''],
-    ['unknown type', { t: 99, i: 1 }, 't'],
-    ['request without id', { t: 1, s: 'infer', d: 10, x: {} }, 'i'],
-    ['bad synapse', { t: 1, i: 1, s: 'a b', d: 10, x: {} }, 's'],
-    ['zero timeout', { t: 1, i: 1, s: 'infer', d: 0, x: {} }, 'd'],
-    ['tensors not map', { t: 1, i: 1, s: 'infer', d: 10, x: [1] }, 'x'],
-    ['unknown dtype', { t: 1, i: 1, s: 'infer', d: 10, x: { a: ['complex', [1], Buffer.alloc(8)] } }, 'x.a'],
-    ['absurd shape', { t: 1, i: 1, s: 'infer', d: 10, x: { a: ['float32', [1e9, 1e9], Buffer.alloc(8)] } }, 'x.a'],
-    ['negative dim', { t: 1, i: 1, s: 'infer', d: 10, x: { a: ['float32', [-1], Buffer.alloc(4)] } }, 'x.a'],
-    ['length mismatch', { t: 1, i: 1, s: 'infer', d: 10, x: { a: ['float32', [3], Buffer.alloc(8)] } }, 'x.a'],
-    ['number array data', { t: 1, i: 1, s: 'infer', d: 10, x: { a: ['float32', [1], [1.0]] } }, 'x.a'],
-    ['rank too high', { t: 1, i: 1, s: 'infer', d: 10, x: { a: ['uint8', [1, 1, 1, 1, 1, 1, 1, 1, 1], Buffer.alloc(1)] } }, 'x.a'],
-    ['meta not json', { t: 1, i: 1, s: 'infer', d: 10, x: {}, m: { a: Buffer.alloc(1) } }, 'm'],
-    ['proof wait not 0/1', { t: 1, i: 1, s: 'infer', d: 10, x: {}, w: 'yes' }, 'w'],
-    ['proof range past the leaf count', { t: 4, r: Buffer.alloc(32), n: 2, ts: 1, g: Buffer.alloc(64), f: 1, q: [1, 2], h: [] }, ''],
-    ['proof without ids', { t: 4, r: Buffer.alloc(32), n: 2, ts: 1, g: Buffer.alloc(64), f: 0, q: [], h: [] }, ''],
-    ['proof frontier not 32-byte nodes', { t: 4, r: Buffer.alloc(32), n: 2, ts: 1, g: Buffer.alloc(64), f: 0, q: [1], h: [Buffer.alloc(31)] }, ''],
-    ['proof frontier too long', { t: 4, r: Buffer.alloc(32), n: 2, ts: 1, g: Buffer.alloc(64), f: 0, q: [1], h: Array.from({ length: 65 }, () => Buffer.alloc(32)) }, ''],
+    ['not an array', { t: 1, i: 1 }, ''],
+    ['an empty array', [], ''],
+    ['unknown type', [99, 1], 'type'],
+    ['request without id', [1, 'x', 'infer', 10, [], {}], 'id'],
+    ['request too short', [1, 1, 'infer', 10, []], 'length'],
+    ['request too long', [1, 1, 'infer', 10, [], {}, 0, 0], 'length'],
+    ['bad synapse', [1, 1, 'a b', 10, [], {}], 'synapse'],
+    ['zero timeout', [1, 1, 'infer', 0, [], {}], 'deadline'],
+    ['tensors not an array', [1, 1, 'infer', 10, { a: 1 }, {}], 'tensors'],
+    ['tensor not a 4-tuple', [1, 1, 'infer', 10, [['a', 'float32', [1]]], {}], 'tensors[0]'],
+    ['tensor name not a string', [1, 1, 'infer', 10, [T(7 as unknown as string, 'float32', [1], Buffer.alloc(4))], {}], 'tensors[0]'],
+    ['tensor named __proto__', [1, 1, 'infer', 10, [T('__proto__', 'float32', [1], Buffer.alloc(4))], {}], 'tensors[0]'],
+    ['duplicate tensor name', [1, 1, 'infer', 10, [T('a', 'float32', [1], Buffer.alloc(4)), T('a', 'float32', [1], Buffer.alloc(4))], {}], 'tensors.a'],
+    ['unknown dtype', [1, 1, 'infer', 10, [T('a', 'complex', [1], Buffer.alloc(8))], {}], 'tensors.a'],
+    ['absurd shape', [1, 1, 'infer', 10, [T('a', 'float32', [1e9, 1e9], Buffer.alloc(8))], {}], 'tensors.a'],
+    ['negative dim', [1, 1, 'infer', 10, [T('a', 'float32', [-1], Buffer.alloc(4))], {}], 'tensors.a'],
+    ['length mismatch', [1, 1, 'infer', 10, [T('a', 'float32', [3], Buffer.alloc(8))], {}], 'tensors.a'],
+    ['number array data', [1, 1, 'infer', 10, [T('a', 'float32', [1], [1.0])], {}], 'tensors.a'],
+    ['rank too high', [1, 1, 'infer', 10, [T('a', 'uint8', [1, 1, 1, 1, 1, 1, 1, 1, 1], Buffer.alloc(1))], {}], 'tensors.a'],
+    ['meta not json', [1, 1, 'infer', 10, [], { a: Buffer.alloc(1) }], 'meta'],
+    ['proof wait not 0/1', [1, 1, 'infer', 10, [], {}, 'yes'], 'wait'],
+    ['response with a short digest', [2, 1, 200, Buffer.alloc(31), null, null], 'requestDigest'],
+    ['response with a bad error', [2, 1, 500, Buffer.alloc(32), null, null, { c: 'x', m: 'y' }], 'error'],
+    ['cancel with extra fields', [5, 1, 2], 'length'],
+    ['proof range past the leaf count', [4, Buffer.alloc(32), 2, 1, Buffer.alloc(64), 1, [1, 2], []], ''],
+    ['proof without ids', [4, Buffer.alloc(32), 2, 1, Buffer.alloc(64), 0, [], []], ''],
+    ['proof frontier not 32-byte nodes', [4, Buffer.alloc(32), 2, 1, Buffer.alloc(64), 0, [1], [Buffer.alloc(31)]], ''],
+    ['proof frontier too long', [4, Buffer.alloc(32), 2, 1, Buffer.alloc(64), 0, [1], Array.from({ length: 65 }, () => Buffer.alloc(32))], ''],
   ];
   it.each(bad)('rejects %s with BadMessageError', (_name, value, field) => {
     const bytes = value === null ? Buffer.from([0xc1, 0x00]) : packr.pack(value);
@@ -152,7 +163,7 @@ describe('codec', () => {
     expect((err as BadMessageError).code).toBe('protocol.bad_message');
     if (field) expect((err as BadMessageError).context.field).toBe(field);
     // the id is recovered whenever it is readable, so the miner can answer that request
-    if (field && field !== 'i' && field !== 't') expect((err as BadMessageError).context.id).toBe(1);
+    if (field && field !== 'id' && field !== 'type') expect((err as BadMessageError).context.id).toBe(1);
   });
 });
 
@@ -349,15 +360,15 @@ describe('batch frames (kind 0x11: many messages under one AEAD)', () => {
 
   it('a malformed entry spoils only itself; a malformed batch is one BadMessageError', () => {
     const packr = new Packr({ useRecords: false });
-    const good = { t: 1, i: 4, s: 'infer', d: 100, x: { x: ['float32', [1], Buffer.alloc(4)] }, m: {} };
-    const entries = decodeBatch(packr.pack([good, { t: 1, i: 5, s: 'bad synapse!', d: 100, x: {} }, 'junk', { t: 5, i: 6 }]));
+    const good = [1, 4, 'infer', 100, [['x', 'float32', [1], Buffer.alloc(4)]], {}];
+    const entries = decodeBatch(packr.pack([good, [1, 5, 'bad synapse!', 100, [], {}], 'junk', [5, 6]]));
     expect(entries).toHaveLength(4);
     expect(entries[0]).toMatchObject({ t: 'request', id: 4 });
     expect(entries[1]).toBeInstanceOf(BadMessageError);
-    expect((entries[1] as BadMessageError).context).toMatchObject({ id: 5, field: 's' });
+    expect((entries[1] as BadMessageError).context).toMatchObject({ id: 5, field: 'synapse' });
     expect(entries[2]).toBeInstanceOf(BadMessageError);
     expect(entries[3]).toEqual({ t: 'cancel', id: 6 });
-    for (const bad of [packr.pack({ t: 5, i: 1 }), packr.pack([]), packr.pack(new Array(MAX_BATCH_MESSAGES + 1).fill({ t: 5, i: 1 })), Buffer.from([0xc1])]) {
+    for (const bad of [packr.pack({ batch: [5, 1] }), packr.pack([]), packr.pack(new Array(MAX_BATCH_MESSAGES + 1).fill([5, 1])), Buffer.from([0xc1])]) {
       expect(() => decodeBatch(bad)).toThrow(BadMessageError);
     }
   });
