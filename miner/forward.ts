@@ -1,7 +1,8 @@
 /**
  * What the miner serves: the default handler runs the model on the request's tensors (synapse
  * "infer"); `--handler MODULE` loads a JS module exporting `forward(request, ctx)` (and
- * optionally `synapses: string[]`), which may use `ctx.runner`.
+ * optionally `synapses: string[]` and `forwardBatch(requests, done, ctx)`, see Handler), which
+ * may use `ctx.runner`.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,7 +10,7 @@ import { SubnetError, errorMessage } from '../shared/errors';
 import { BatchingModelRunner } from '../shared/model/batching';
 import type { ModelRunner } from '../shared/model/interface';
 import { defaultValidationOptions, type ValidationOptions } from '../shared/model/options';
-import type { ForwardFn, Handler } from './interface';
+import type { ForwardBatchFn, ForwardFn, Handler } from './interface';
 import { defaultAxonOptions } from './options';
 
 export const DEFAULT_SYNAPSE = 'infer';
@@ -29,7 +30,7 @@ export function modelHandler(runner: ModelRunner, synapse: string = DEFAULT_SYNA
     const v = { ...defaultValidationOptions, ...(runner as { options?: Partial<ValidationOptions> }).options };
     run = new BatchingModelRunner(runner, { maxBatch: v.maxBatch, nanPolicy: v.nanPolicy, maxInputBytes: v.maxInputBytes, maxBatchRows: Math.max(1, Math.min(opts.maxBatchRows ?? defaultAxonOptions.frameMessages, v.maxBatch)), maxWaitMs: 0, closeInner: false });
   }
-  return {
+  const handler: Handler = {
     synapses: [synapse],
     inputs: runner.inputs,
     outputs: runner.outputs,
@@ -38,6 +39,14 @@ export function modelHandler(runner: ModelRunner, synapse: string = DEFAULT_SYNA
     // a listener per request
     forward: run instanceof BatchingModelRunner ? async (req) => ({ tensors: await run.run(req.tensors) }) : async (req, ctx) => ({ tensors: await run.run(req.tensors, { signal: ctx.signal }) }),
   };
+  if (run instanceof BatchingModelRunner) {
+    const batching = run;
+    // a batch frame's requests go to the runner without a promise each; they merge into one run
+    handler.forwardBatch = (reqs, done) => {
+      for (let i = 0; i < reqs.length; i++) batching.submit(reqs[i].tensors, (err, out) => (err === undefined ? done(i, { tensors: out }) : done(i, undefined, err)));
+    };
+  }
+  return handler;
 }
 
 /** Loads a handler module (CommonJS or ESM). Throws SubnetError('handler.load_failed'). */
@@ -58,5 +67,8 @@ export async function loadHandler(path: string, runner?: ModelRunner): Promise<H
   if (synapses !== undefined && !(Array.isArray(synapses) && synapses.every((s) => typeof s === 'string'))) {
     throw new SubnetError('handler.load_failed', `handler ${path}: synapses must be an array of strings`, { path });
   }
-  return { forward: m.forward as ForwardFn, synapses: synapses as string[] | undefined, inputs: runner?.inputs, outputs: runner?.outputs };
+  if (m.forwardBatch !== undefined && typeof m.forwardBatch !== 'function') throw new SubnetError('handler.load_failed', `handler ${path}: forwardBatch must be a function`, { path });
+  const h: Handler = { forward: m.forward as ForwardFn, synapses: synapses as string[] | undefined, inputs: runner?.inputs, outputs: runner?.outputs };
+  if (m.forwardBatch) h.forwardBatch = m.forwardBatch as ForwardBatchFn;
+  return h;
 }

@@ -29,9 +29,25 @@ export interface ForwardResult {
 
 export type ForwardFn = (request: ForwardRequest, ctx: ForwardContext) => Promise<ForwardResult> | ForwardResult;
 
-/** What the miner serves: a forward function and the synapse names it answers (undefined = any). */
+/** Reports one request of a batch: `(index, result)` or `(index, undefined, error)`; once per index. */
+export type BatchDone = (index: number, result?: ForwardResult, error?: unknown) => void;
+
+/**
+ * Several admitted requests at once: every request that starts in the same event-loop turn (one
+ * batch frame's, or the queue's backlog when workers free up). `ctx(i)` builds request i's context
+ * on demand.
+ */
+export type ForwardBatchFn = (requests: readonly ForwardRequest[], done: BatchDone, ctx: (index: number) => ForwardContext) => void;
+
+/**
+ * What the miner serves: a forward function and the synapse names it answers (undefined = any).
+ * With `forwardBatch` the axon hands it every request that starts in the same turn instead of
+ * calling `forward` once per request (the default model handler does: one model run for a batch
+ * frame and no promise per request); a throw from it fails every request of that call.
+ */
 export interface Handler {
   forward: ForwardFn;
+  forwardBatch?: ForwardBatchFn;
   synapses?: string[];
   inputs?: readonly TensorSpec[];
   outputs?: readonly TensorSpec[];

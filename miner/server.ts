@@ -21,7 +21,7 @@ import { FRAME_KIND, PROTOCOL_VERSION, type Session } from '../shared/protocol/s
 import { sendCorked } from '../shared/protocol/cork';
 import { traceWire } from '../shared/trace';
 import type { Body, Message, Meta, ProofMessage, RequestMessage, ResponseMessage, WireError } from '../shared/protocol/types';
-import { nullMinerMetrics, type ForwardResult, type Handler, type MinerMetrics, type Policy } from './interface';
+import { nullMinerMetrics, type ForwardBatchFn, type ForwardRequest, type ForwardResult, type Handler, type MinerMetrics, type Policy } from './interface';
 import { defaultAxonOptions, type AxonOptions } from './options';
 import { BoundedPriorityQueue, RateLimiter } from './policy';
 import { ProofBatcher } from './proofBatcher';
@@ -47,6 +47,8 @@ interface Job {
   ac?: AbortController;
   /** handed to the handler (not waiting in the queue) */
   started?: boolean;
+  /** performance.now() when it was handed to the handler */
+  t0: number;
   done: boolean;
 }
 
@@ -167,6 +169,9 @@ export class AxonServer {
   /** connections we already sent a close frame to (they no longer count against maxConnections) */
   private closingCount = 0;
   private idleWaiters: (() => void)[] = [];
+  /** jobs started this turn, for the handler's forwardBatch at the end of it */
+  private batchJobs: Job[] = [];
+  private batchScheduled = false;
   /** connections with messages in their outbox, written at the end of the turn */
   private outConns: Conn[] = [];
   private outScheduled = false;
@@ -510,7 +515,7 @@ export class AxonServer {
     const now = Date.now();
     this.stats.requests++;
     const reqDigest = requestDigestV2(req);
-    const job: Job = { conn, req, reqDigest, priority: 0, received: now, deadline: now + Math.min(req.timeoutMs, this.options.maxTimeoutMs), done: false };
+    const job: Job = { conn, req, reqDigest, priority: 0, received: now, deadline: now + Math.min(req.timeoutMs, this.options.maxTimeoutMs), t0: 0, done: false };
     const hotkey = conn.hotkey as string;
     const reject = (status: StatusName, code: string, message: string, context: Record<string, unknown> = {}) => {
       this.respondRaw(conn, req.id, reqDigest, status, undefined, { code, message, context }, now, req.proofWait);
@@ -556,7 +561,16 @@ export class AxonServer {
     job.started = true;
     this.runningJobs.add(job);
     if (this.deadlineAt === undefined || job.deadline < this.deadlineAt) this.armDeadline(job.deadline, now);
-    const t0 = performance.now();
+    job.t0 = performance.now();
+    if (this.c.handler.forwardBatch) {
+      // handed over with every other request started in this turn (one batch frame's)
+      this.batchJobs.push(job);
+      if (!this.batchScheduled) {
+        this.batchScheduled = true;
+        process.nextTick(this.forwardBatch);
+      }
+      return;
+    }
     const req = job.req;
     const ctx = new JobContext(job, this.c.runner, this.log);
     let work: Promise<ForwardResult>;
@@ -566,30 +580,59 @@ export class AxonServer {
       work = Promise.reject(err);
     }
     work.then(
-      (res) => {
-        try {
-          this.c.metrics.modelSeconds((performance.now() - t0) / 1000);
-          if (job.done) return;
-          job.conn.pending.delete(req.id);
-          const meta = res?.meta;
-          const body: Body = { tensors: res?.tensors ?? {}, meta: meta === undefined ? {} : (jsonSafe(meta) as Meta) };
-          this.respond(job, 'ok', body, undefined);
-        } finally {
-          this.jobEnded(job);
-        }
-      },
-      (err: unknown) => {
-        try {
-          if (job.done) return;
-          job.conn.pending.delete(req.id);
-          const { status, error } = errorToResponse(err);
-          if (status === 'internal') this.log.warn('handler failed', { id: req.id, synapse: req.synapse, err: errorMessage(err) });
-          this.respond(job, status, undefined, error);
-        } finally {
-          this.jobEnded(job);
-        }
-      },
+      (res) => this.finishJob(job, res, undefined, false),
+      (err: unknown) => this.finishJob(job, undefined, err, true),
     );
+  }
+
+  /** The jobs started this turn, in one call of the handler's forwardBatch. */
+  private readonly forwardBatch = (): void => {
+    this.batchScheduled = false;
+    const jobs = this.batchJobs;
+    this.batchJobs = [];
+    const live: Job[] = [];
+    for (const job of jobs) {
+      if (job.done) this.jobEnded(job); // cancelled, closed or expired before its turn came
+      else live.push(job);
+    }
+    if (live.length === 0) return;
+    const reqs: ForwardRequest[] = new Array<ForwardRequest>(live.length);
+    for (let i = 0; i < live.length; i++) {
+      const req = live[i].req;
+      reqs[i] = { id: req.id, synapse: req.synapse, tensors: req.body.tensors, meta: req.body.meta };
+    }
+    const reported = new Uint8Array(live.length);
+    const done = (i: number, res?: ForwardResult, err?: unknown): void => {
+      if (!(i >= 0 && i < live.length) || reported[i]) return; // a handler bug must not end a job twice
+      reported[i] = 1;
+      this.finishJob(live[i], res, err, err !== undefined);
+    };
+    try {
+      (this.c.handler.forwardBatch as ForwardBatchFn)(reqs, done, (i) => new JobContext(live[i], this.c.runner, this.log));
+    } catch (err) {
+      for (let i = 0; i < live.length; i++) done(i, undefined, err);
+    }
+  };
+
+  /** A job's handler finished (with `res`, or failed with `err`): answer it unless it was answered already. */
+  private finishJob(job: Job, res: ForwardResult | undefined, err: unknown, failed: boolean): void {
+    try {
+      if (!failed) this.c.metrics.modelSeconds((performance.now() - job.t0) / 1000);
+      if (job.done) return;
+      const req = job.req;
+      job.conn.pending.delete(req.id);
+      if (!failed) {
+        const meta = res?.meta;
+        const body: Body = { tensors: res?.tensors ?? {}, meta: meta === undefined ? {} : (jsonSafe(meta) as Meta) };
+        this.respond(job, 'ok', body, undefined);
+      } else {
+        const { status, error } = errorToResponse(err);
+        if (status === 'internal') this.log.warn('handler failed', { id: req.id, synapse: req.synapse, err: errorMessage(err) });
+        this.respond(job, status, undefined, error);
+      }
+    } finally {
+      this.jobEnded(job);
+    }
   }
 
   private jobEnded(job: Job): void {

@@ -22,11 +22,13 @@ interface Item {
   key: string;
   enqueuedAt: number;
   signal?: AbortSignal;
-  resolve: (v: Record<string, TensorData>) => void;
-  reject: (e: unknown) => void;
+  done: RunCallback;
   onAbort?: () => void;
   settled: boolean;
 }
+
+/** Called once per submitted request: `(undefined, outputs)` or `(error)`. */
+export type RunCallback = (err: unknown, outputs?: Record<string, TensorData>) => void;
 
 export interface BatchingStats {
   requests: number;
@@ -72,46 +74,67 @@ export class BatchingModelRunner implements ModelRunner {
   }
 
   run(inputs: Record<string, TensorData>, opts: { signal?: AbortSignal } = {}): Promise<Record<string, TensorData>> {
-    if (opts.signal?.aborted) return Promise.reject(abortError(opts.signal));
-    if (this.closed) return Promise.reject(new SubnetError('MODEL_CLOSED', 'model runner is closed', {}));
+    return new Promise((resolve, reject) => this.submit(inputs, (err, out) => (err === undefined ? resolve(out!) : reject(err)), opts.signal));
+  }
+
+  /**
+   * `run` without a promise: `done` is called once, with the outputs or the error (synchronously
+   * when the request is refused at once: invalid, aborted, runner closed). A caller with many
+   * requests (the miner's model handler, one batch frame at a time) saves a promise and its
+   * microtasks per request.
+   */
+  submit(inputs: Record<string, TensorData>, done: RunCallback, signal?: AbortSignal): void {
+    if (signal?.aborted) return done(abortError(signal));
+    if (this.closed) return done(new SubnetError('MODEL_CLOSED', 'model runner is closed', {}));
     let rows: number | undefined;
     try {
       rows = this.validate(inputs);
     } catch (err) {
-      return Promise.reject(err);
+      return done(err);
     }
     this.stats.requests++;
     if (!this.batchable || rows === undefined || rows >= this.options.maxBatchRows) {
       this.stats.passthrough++;
-      return this.inner.run(inputs, opts);
+      this.inner.run(inputs, { signal }).then(
+        (out) => done(undefined, out),
+        (err: unknown) => done(err ?? new SubnetError('MODEL_RUN_FAILED', 'the model run failed', {})),
+      );
+      return;
     }
-    const key = this.inputs.map((s) => inputs[s.name].shape.slice(1).join('x')).join('|');
-    return new Promise((resolve, reject) => {
-      const item: Item = { inputs, rows: rows!, key, enqueuedAt: Date.now(), signal: opts.signal, resolve, reject, settled: false };
-      if (opts.signal) {
-        const signal = opts.signal;
-        item.onAbort = () => {
-          const i = this.queue.indexOf(item);
-          if (i >= 0) {
-            this.queue.splice(i, 1);
-            this.queuedRows -= item.rows;
-          }
-          this.settle(item, undefined, abortError(signal));
-        };
-        signal.addEventListener('abort', item.onAbort, { once: true });
-      }
-      this.queue.push(item);
-      this.queuedRows += item.rows;
-      this.schedule();
-    });
+    const item: Item = { inputs, rows, key: this.keyOf(inputs), enqueuedAt: Date.now(), signal, done, settled: false };
+    if (signal) {
+      item.onAbort = () => {
+        const i = this.queue.indexOf(item);
+        if (i >= 0) {
+          this.queue.splice(i, 1);
+          this.queuedRows -= item.rows;
+        }
+        this.settle(item, undefined, abortError(signal));
+      };
+      signal.addEventListener('abort', item.onAbort, { once: true });
+    }
+    this.queue.push(item);
+    this.queuedRows += item.rows;
+    this.schedule();
+  }
+
+  /** Requests merge only with the same trailing dims on every input (one input: no string built for the common shapes). */
+  private keyOf(inputs: Record<string, TensorData>): string {
+    const specs = this.inputs;
+    if (specs.length === 1) {
+      const shape = inputs[specs[0].name].shape;
+      if (shape.length === 2) return String(shape[1]);
+      if (shape.length === 1) return '';
+    }
+    return specs.map((s) => inputs[s.name].shape.slice(1).join('x')).join('|');
   }
 
   private settle(item: Item, value: Record<string, TensorData> | undefined, err?: unknown): void {
     if (item.settled) return;
     item.settled = true;
     if (item.onAbort && item.signal) item.signal.removeEventListener('abort', item.onAbort);
-    if (err !== undefined) item.reject(err);
-    else item.resolve(value!);
+    if (err !== undefined) item.done(err);
+    else item.done(undefined, value!);
   }
 
   /**
@@ -197,7 +220,8 @@ export class BatchingModelRunner implements ModelRunner {
         this.settle(item, res);
       });
     } catch (err) {
-      for (const item of live) this.settle(item, undefined, err);
+      const e = err ?? new SubnetError('MODEL_RUN_FAILED', 'the model run failed', {});
+      for (const item of live) this.settle(item, undefined, e);
     }
   }
 

@@ -13,6 +13,7 @@ import { ClientHandshake, Close, decodeBatch, decodeMessage, encodeBatchUnsafe, 
 import type { QueryResult } from '../../validator/client';
 import { AllowAllPolicy, AxonServer, modelHandler, type AxonOptions, type Handler, type Policy, type PolicyDecision } from '../../miner';
 import { ClientPool } from '../../validator/client';
+import { SubnetError } from '../../shared/errors';
 
 jest.setTimeout(60_000);
 
@@ -262,6 +263,78 @@ describe('batch frames', () => {
     const p = pool();
     const rs = await Promise.all(Array.from({ length: 20 }, () => p.request({ endpoint: s.url }, req())));
     expect(rs.every((r) => r.status === 'ok' && r.proof !== null)).toBe(true);
+  });
+});
+
+describe('forwardBatch', () => {
+  /** Sends one batch frame of requests (meta per request) on a raw session; returns id → response. */
+  async function batchRound(url: string, metas: Record<string, unknown>[]): Promise<Map<number, Message & { t: 'response' }>> {
+    const { a, next, session } = await rawSession(url);
+    decodeMessage(session.open(await next())); // welcome
+    const tensors = generateInputs(1, 1);
+    a.ws.send(session.seal(encodeBatchUnsafe(metas.map((meta, i) => ({ t: 'request' as const, id: i + 1, synapse: 'infer', timeoutMs: 5000, body: { tensors, meta } }))), FRAME_KIND.batch));
+    const got = new Map<number, Message & { t: 'response' }>();
+    while (got.size < metas.length) {
+      const pt = session.open(await next());
+      const msgs = session.lastKind === FRAME_KIND.batch ? (decodeBatch(pt) as Message[]) : [decodeMessage(pt)];
+      for (const m of msgs) if (m.t === 'response') got.set(m.id, m);
+    }
+    a.ws.terminate();
+    return got;
+  }
+
+  it('a batch frame reaches forwardBatch in one call: per-request results and errors, a second report of a request is ignored', async () => {
+    const calls: number[][] = [];
+    const handler: Handler = {
+      synapses: ['infer'],
+      forward: () => {
+        throw new Error('forward is not used when forwardBatch exists');
+      },
+      forwardBatch: (reqs, done, ctx) => {
+        calls.push(reqs.map((r) => r.id));
+        reqs.forEach((r, i) => {
+          expect(ctx(i).hotkey).toBe(alice().address);
+          if (r.meta.fail) done(i, undefined, new SubnetError('invalid_input', 'not this one', { id: r.id }));
+          else done(i, { tensors: r.tensors, meta: { echo: r.id } });
+          done(i, undefined, new Error('reported twice'));
+        });
+      },
+    };
+    const s = await server({}, { handler });
+    const got = await batchRound(s.url, [{}, { fail: true }, {}]);
+    expect(calls).toEqual([[1, 2, 3]]);
+    expect([1, 2, 3].map((id) => got.get(id)?.status)).toEqual([Status.ok, Status.invalid_input, Status.ok]);
+    expect(got.get(3)?.body?.meta).toEqual({ echo: 3 });
+    expect(got.get(2)?.error).toMatchObject({ code: 'invalid_input', message: 'not this one' });
+    expect(s.load.running).toBe(0);
+  });
+
+  it('a forwardBatch that throws fails every request of its call with 500 internal; the miner keeps serving', async () => {
+    let n = 0;
+    const handler: Handler = {
+      synapses: ['infer'],
+      forward: () => ({}),
+      forwardBatch: (reqs, done) => {
+        if (n++ === 0) throw new Error('boom');
+        reqs.forEach((r, i) => done(i, { tensors: r.tensors }));
+      },
+    };
+    const s = await server({}, { handler });
+    const failed = await batchRound(s.url, [{}, {}]);
+    expect([...failed.values()].map((m) => m.status)).toEqual([Status.internal, Status.internal]);
+    const ok = await batchRound(s.url, [{}, {}]);
+    expect([...ok.values()].map((m) => m.status)).toEqual([Status.ok, Status.ok]);
+    expect(s.load.running).toBe(0);
+  });
+
+  it('the default model handler runs a batch frame of requests as one model run', async () => {
+    const runner = new FakeModelRunner();
+    const s = new AxonServer({ keypair: bob(), handler: modelHandler(runner), policy: new AllowAllPolicy(), runner }, { host: '127.0.0.1', port: 0, rateLimitPerSec: 0 });
+    await s.start();
+    servers.push(s);
+    const got = await batchRound(s.url, Array.from({ length: 12 }, () => ({})));
+    expect([...got.values()].every((m) => m.status === Status.ok)).toBe(true);
+    expect(runner.runs).toBe(1);
   });
 });
 

@@ -137,6 +137,38 @@ describe('BatchingModelRunner', () => {
     await Promise.all([b.close(), ok.close()]);
   });
 
+  test('submit: the same outputs as run without a promise each; refusals are reported at once, in the same call', async () => {
+    const fake = new FakeModelRunner();
+    const b = new BatchingModelRunner(fake, { maxBatchRows: 64, maxWaitMs: 0 });
+    const inputs = Array.from({ length: 5 }, (_, i) => generateInput(50 + i, 1 + (i % 2)));
+    const expected = await Promise.all(inputs.map((t) => new FakeModelRunner().run(x(t))));
+    const runsBefore = fake.runs;
+    const got = await new Promise<(TensorData | undefined)[]>((resolve) => {
+      const out: (TensorData | undefined)[] = new Array(inputs.length);
+      let left = inputs.length;
+      inputs.forEach((t, i) =>
+        b.submit(x(t), (err, o) => {
+          expect(err).toBeUndefined();
+          out[i] = o?.y;
+          if (--left === 0) resolve(out);
+        }),
+      );
+    });
+    got.forEach((g, i) => expect(hex(g!)).toBe(hex(expected[i].y)));
+    expect(fake.runs - runsBefore).toBe(1); // one turn's submissions: one run
+    const refused: unknown[] = [];
+    b.submit({ x: { dtype: 'float32', shape: [1, 3], data: new Uint8Array(12) } }, (err) => refused.push(err));
+    const ac = new AbortController();
+    ac.abort();
+    b.submit(x(generateInput(1, 1)), (err) => refused.push(err), ac.signal);
+    expect(refused).toHaveLength(2); // reported before submit returned
+    expect(refused[0]).toMatchObject({ code: 'MODEL_BAD_SHAPE' });
+    expect(refused[1]).toMatchObject({ name: 'AbortError' });
+    await b.close();
+    b.submit(x(generateInput(1, 1)), (err) => refused.push(err));
+    expect(refused[2]).toMatchObject({ code: 'MODEL_CLOSED' });
+  });
+
   test('invalid options → MODEL_BAD_OPTIONS', () => {
     expect(() => new BatchingModelRunner(new FakeModelRunner(), { maxBatchRows: 0 })).toThrow(expect.objectContaining({ code: 'MODEL_BAD_OPTIONS' }));
   });
