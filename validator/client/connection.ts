@@ -130,8 +130,12 @@ class RangeProof implements ResponseProof {
 const requestDigests = new RequestDigestCache();
 const NO_META = Object.freeze({}) as Meta;
 
-/** leaves hashed per macrotask while checking a proof (≈ 0.2–0.4 ms) */
-const LEAF_SLICE = 128;
+/**
+ * leaves hashed per macrotask while checking a proof (≈ 50–100 µs): an answer frame that arrives
+ * meanwhile waits at most that long (128 per slice: 5 interleaved pairs of 3 s runs gave 53.2k
+ * answers/s on average against 55.8k with 32)
+ */
+const LEAF_SLICE = 32;
 
 function now(): number {
   return performance.now();
