@@ -57,6 +57,14 @@ interface ProofJob {
   msg: ProofMessage;
   items: AwaitingProof[];
   leaves: Buffer[];
+  /** what the next slice of work does: hash leaves, rebuild the root, check the signature, hand out the proofs */
+  stage: 'leaves' | 'root' | 'signature' | 'settle';
+  tree?: RangeTree;
+  shared?: ProofShared;
+  /** why the proof failed (every answer of the range gets it) */
+  why?: string;
+  /** answers handed their proof so far */
+  settled: number;
 }
 
 /** What the proofs of one proof message share. */
@@ -136,6 +144,8 @@ const NO_META = Object.freeze({}) as Meta;
  * answers/s on average against 55.8k with 32)
  */
 const LEAF_SLICE = 32;
+/** answers handed their verified proof per macrotask (each resolves the caller's proof wait) */
+const SETTLE_SLICE = 128;
 
 function now(): number {
   return performance.now();
@@ -574,15 +584,16 @@ export class MinerConnection {
     const items = this.awaiting.slice(head, head + k);
     this.shiftAwaiting(k);
     if (this.pending.size === 0 && this.awaitingCount === 0) this.stopTimer();
-    this.proofJobs.push({ msg, items, leaves: [] });
+    this.proofJobs.push({ msg, items, leaves: [], stage: 'leaves', settled: 0 });
     if (!this.proofImmediate) this.proofImmediate = setImmediate(this.proofWork);
   }
 
   /**
-   * Proof checks waiting for their leaves to be hashed, in arrival order. A proof covers hundreds
-   * of answers; its leaves are hashed LEAF_SLICE at a time, one slice per macrotask, so answer
-   * frames keep being handled (and requests keep leaving) in between: a proof never stalls the
-   * connection for the milliseconds its whole range takes.
+   * Proof checks in arrival order, each done in slices, one per macrotask: its leaves LEAF_SLICE at
+   * a time, then the root, then the signature (≈ 0.5–1 ms, the one step that cannot be cut), then
+   * the answers' proofs SETTLE_SLICE at a time. A proof covers hundreds of answers; answer frames
+   * keep being handled (and requests keep leaving) in between, so checking it never stalls the
+   * connection for the milliseconds the whole check takes.
    */
   private proofJobs: ProofJob[] = [];
   private proofImmediate?: NodeJS.Immediate;
@@ -591,13 +602,51 @@ export class MinerConnection {
     this.proofImmediate = undefined;
     const job = this.proofJobs[0];
     if (!job) return;
-    this.hashLeaves(job, LEAF_SLICE);
-    if (job.leaves.length === job.items.length) {
-      this.proofJobs.shift();
-      this.checkProof(job);
-    }
+    if (this.advanceProof(job, LEAF_SLICE, SETTLE_SLICE)) this.proofJobs.shift();
     if (this.proofJobs.length > 0) this.proofImmediate = setImmediate(this.proofWork);
   };
+
+  /** One slice of `job`'s check; true when it is complete. */
+  private advanceProof(job: ProofJob, leafSlice: number, settleSlice: number): boolean {
+    const msg = job.msg;
+    const session = this.session as Session;
+    switch (job.stage) {
+      case 'leaves':
+        this.hashLeaves(job, leafSlice);
+        if (job.leaves.length === job.items.length) job.stage = 'root';
+        return false;
+      case 'root': {
+        const tree = rootFromRange(job.leaves, msg.first, msg.count, msg.frontier);
+        if (!tree || !bytesEqual(tree.root, msg.root)) job.why = 'path_mismatch';
+        else job.tree = tree;
+        job.stage = job.why === undefined && this.opts.verifyProofSignatures ? 'signature' : 'settle';
+        return false;
+      }
+      case 'signature':
+        this.proofSignaturesVerified++;
+        if (!sigVerify(proofSigMessage(session.remotePublicKey, msg.root, msg.count, msg.ts), msg.signature, session.remotePublicKey)) job.why = 'bad_signature';
+        job.stage = 'settle';
+        return false;
+      case 'settle': {
+        const items = job.items;
+        const end = Math.min(items.length, job.settled + settleSlice);
+        if (job.why !== undefined || !job.tree) {
+          for (let i = job.settled; i < end; i++) this.settleProof(items[i], job.why ?? 'path_mismatch');
+        } else {
+          const sessionHex = (this.sessionHex ??= hex(session.id));
+          const shared: ProofShared = (job.shared ??= { miner: session.remoteHotkey, validator: session.localHotkey, session: sessionHex, root: hex(msg.root), count: msg.count, ts: msg.ts, signature: hex(msg.signature), tree: job.tree, hexes: new Map() });
+          for (let i = job.settled; i < end; i++) {
+            const a = items[i];
+            if (!a.result) continue;
+            a.result.proof = new RangeProof(shared, msg.first + i, a.msg.requestDigest);
+            a.done?.(a.result);
+          }
+        }
+        job.settled = end;
+        return end === items.length;
+      }
+    }
+  }
 
   /** Hashes up to `max` more leaves of `job` (in order). */
   private hashLeaves(job: ProofJob, max: number): void {
@@ -617,34 +666,7 @@ export class MinerConnection {
     this.proofImmediate = undefined;
     const jobs = this.proofJobs;
     this.proofJobs = [];
-    for (const job of jobs) {
-      this.hashLeaves(job, Infinity);
-      this.checkProof(job);
-    }
-  }
-
-  private checkProof({ msg, items, leaves }: ProofJob): void {
-    const session = this.session as Session;
-    const k = items.length;
-    const tree = rootFromRange(leaves, msg.first, msg.count, msg.frontier);
-    let why: string | undefined;
-    if (!tree || !bytesEqual(tree.root, msg.root)) why = 'path_mismatch';
-    else if (this.opts.verifyProofSignatures) {
-      this.proofSignaturesVerified++;
-      if (!sigVerify(proofSigMessage(session.remotePublicKey, msg.root, msg.count, msg.ts), msg.signature, session.remotePublicKey)) why = 'bad_signature';
-    }
-    if (why !== undefined || !tree) {
-      for (const a of items) this.settleProof(a, why ?? 'path_mismatch');
-      return;
-    }
-    const sessionHex = (this.sessionHex ??= hex(session.id));
-    const shared: ProofShared = { miner: session.remoteHotkey, validator: session.localHotkey, session: sessionHex, root: hex(msg.root), count: msg.count, ts: msg.ts, signature: hex(msg.signature), tree, hexes: new Map() };
-    for (let i = 0; i < k; i++) {
-      const a = items[i];
-      if (!a.result) continue;
-      a.result.proof = new RangeProof(shared, msg.first + i, a.msg.requestDigest);
-      a.done?.(a.result);
-    }
+    for (const job of jobs) while (!this.advanceProof(job, Infinity, Infinity));
   }
 
   private abortAll(close: number, reason: string): void {
