@@ -95,7 +95,7 @@ export class BatchingModelRunner implements ModelRunner {
     this.stats.requests++;
     if (!this.batchable || rows === undefined || rows >= this.options.maxBatchRows) {
       this.stats.passthrough++;
-      this.inner.run(inputs, { signal }).then(
+      this.inner.run(inputs, { signal, validated: true }).then(
         (out) => done(undefined, out),
         (err: unknown) => done(err ?? new SubnetError('MODEL_RUN_FAILED', 'the model run failed', {})),
       );
@@ -204,7 +204,8 @@ export class BatchingModelRunner implements ModelRunner {
       const merged: Record<string, TensorData> = {};
       for (const s of this.inputs) merged[s.name] = concatBatch(live.map((i) => i.inputs[s.name]));
       traceWire('miner', 'run', live.length, 0);
-      const out = await this.inner.run(merged);
+      // every request was validated on its own in submit(): the merged batch is not checked again
+      const out = await this.inner.run(merged, { validated: true });
       traceWire('miner', 'ran', live.length, 0);
       const rows = live.map((i) => i.rows);
       const parts: Record<string, TensorData[]> = {};

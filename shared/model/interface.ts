@@ -19,11 +19,21 @@ export interface TensorSpec {
   shape: (number | null)[];
 }
 
+export interface RunOptions {
+  signal?: AbortSignal;
+  /**
+   * The caller validated these inputs against `inputs` already (BatchingModelRunner's merged
+   * batches: each request was checked on its own): a runner may skip its own checks. A runner
+   * that still meets a bad input fails with MODEL_RUN_FAILED instead of a MODEL_* input code.
+   */
+  validated?: boolean;
+}
+
 export interface ModelRunner {
   readonly inputs: readonly TensorSpec[];
   readonly outputs: readonly TensorSpec[];
   /** Runs the model. Inputs are validated against `inputs`; a mismatch throws a SubnetError with a clear code. */
-  run(inputs: Record<string, TensorData>, opts?: { signal?: AbortSignal }): Promise<Record<string, TensorData>>;
+  run(inputs: Record<string, TensorData>, opts?: RunOptions): Promise<Record<string, TensorData>>;
   close(): Promise<void>;
 }
 

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type * as Ort from 'onnxruntime-node';
 import { SubnetError, errorMessage } from '../errors';
-import type { DType, ModelRunner, TensorData, TensorSpec } from './interface';
+import type { DType, ModelRunner, RunOptions, TensorData, TensorSpec } from './interface';
 import { defaultOnnxRunnerOptions, type OnnxRunnerOptions } from './options';
 import { isDType, toTypedArray } from './tensor';
 import { validateInputs } from './validate';
@@ -114,11 +114,11 @@ export class OnnxModelRunner implements ModelRunner {
     return validateInputs(this.inputs, inputs, this.options);
   }
 
-  async run(inputs: Record<string, TensorData>, opts: { signal?: AbortSignal } = {}): Promise<Record<string, TensorData>> {
+  async run(inputs: Record<string, TensorData>, opts: RunOptions = {}): Promise<Record<string, TensorData>> {
     if (opts.signal?.aborted) throw abortError(opts.signal);
     const session = this.session;
     if (!session) throw new SubnetError('MODEL_CLOSED', 'model runner is closed', {});
-    this.validate(inputs);
+    if (!opts.validated) this.validate(inputs);
     const O = ort();
     const feeds: Record<string, Ort.Tensor> = {};
     for (const spec of this.inputs) {

@@ -15,6 +15,18 @@ function fmtShape(s: readonly (number | null)[]): string {
   return `[${s.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
 }
 
+/** input names per spec list (a model's specs are one array for its lifetime) */
+const specNames = new WeakMap<readonly TensorSpec[], ReadonlySet<string>>();
+
+function isShape(shape: unknown): shape is number[] {
+  if (!Array.isArray(shape)) return false;
+  for (let i = 0; i < shape.length; i++) {
+    const d: unknown = shape[i];
+    if (!(Number.isSafeInteger(d) && (d as number) >= 0)) return false;
+  }
+  return true;
+}
+
 /**
  * Checks `inputs` against `specs`; returns the batch size (dim 0 of the inputs whose dim 0 is
  * dynamic), or undefined when no input has a dynamic dim 0.
@@ -24,9 +36,13 @@ export function validateInputs(specs: readonly TensorSpec[], inputs: unknown, op
     fail('MODEL_BAD_REQUEST', 'inputs must be an object of named tensors', { expected: 'object', got: Array.isArray(inputs) ? 'array' : typeof inputs });
   }
   const rec = inputs as Record<string, unknown>;
-  const names = specs.map((s) => s.name);
-  for (const name of Object.keys(rec)) {
-    if (!names.includes(name)) fail('MODEL_BAD_INPUT_NAME', `unknown input ${JSON.stringify(name)} (model inputs: ${names.join(', ')})`, { input: name, expected: names, got: name });
+  let names = specNames.get(specs);
+  if (!names) specNames.set(specs, (names = new Set(specs.map((s) => s.name))));
+  for (const name in rec) {
+    if (!names.has(name) || !Object.prototype.hasOwnProperty.call(rec, name)) {
+      const list = [...names];
+      fail('MODEL_BAD_INPUT_NAME', `unknown input ${JSON.stringify(name)} (model inputs: ${list.join(', ')})`, { input: name, expected: list, got: name });
+    }
   }
   let batch: number | undefined;
   let batchFrom: string | undefined;
@@ -38,8 +54,8 @@ export function validateInputs(specs: readonly TensorSpec[], inputs: unknown, op
     if (!isDType(t.dtype)) fail('MODEL_BAD_DTYPE', `input ${spec.name}: unknown dtype ${JSON.stringify(t.dtype)}`, { input: spec.name, expected: spec.dtype, got: String(t.dtype) });
     if (t.dtype !== spec.dtype) fail('MODEL_BAD_DTYPE', `input ${spec.name}: dtype ${t.dtype}, expected ${spec.dtype}`, { input: spec.name, expected: spec.dtype, got: t.dtype });
     if (!(t.data instanceof Uint8Array)) fail('MODEL_BAD_REQUEST', `input ${spec.name}: data must be bytes`, { input: spec.name, expected: 'Uint8Array', got: typeof t.data });
-    if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      fail('MODEL_BAD_SHAPE', `input ${spec.name}: shape must be a list of non-negative integers`, { input: spec.name, expected: fmtShape(spec.shape), got: Array.isArray(t.shape) ? t.shape.map(String) : typeof t.shape });
+    if (!isShape(t.shape)) {
+      fail('MODEL_BAD_SHAPE', `input ${spec.name}: shape must be a list of non-negative integers`, { input: spec.name, expected: fmtShape(spec.shape), got: Array.isArray(t.shape as unknown) ? (t.shape as unknown[]).map(String) : typeof t.shape });
     }
     if (t.shape.length !== spec.shape.length) {
       fail('MODEL_BAD_SHAPE', `input ${spec.name}: rank ${t.shape.length}, expected ${spec.shape.length} ${fmtShape(spec.shape)}`, { input: spec.name, expected: spec.shape, got: t.shape });
