@@ -31,7 +31,12 @@ export interface AxonOptions {
   rateLimitBurst: number;
   /** distinct hotkeys whose buckets are remembered (oldest forgotten first) */
   maxTrackedHotkeys: number;
-  /** provenance: sign the pending batch of response digests at least this often (and at once when the miner goes idle) */
+  /**
+   * provenance: sign the pending batch of response digests at least this often (and at once when
+   * the miner goes idle). 10 ms: under a pipelined load, smaller ranges are faster overall than
+   * fewer signatures (the client holds fewer answers and checks shorter ranges): 58.9k against
+   * 55.1k answers/s for 20 ms, and 50 ms was clearly slower (47k against 58k)
+   */
   proofFlushMs: number;
   /** provenance: when idle with answers whose client waits for the proof, sign after this long without new answers (0: at once) */
   proofIdleMs: number;
@@ -66,7 +71,7 @@ export const defaultAxonOptions: Readonly<AxonOptions> = Object.freeze({
   rateLimitPerSec: 100,
   rateLimitBurst: 200,
   maxTrackedHotkeys: 10_000,
-  proofFlushMs: 20,
+  proofFlushMs: 10,
   proofIdleMs: 0,
   proofBatchMax: 4096,
   frameMessages: 32,

@@ -298,7 +298,7 @@ export async function socketFaultScenario(rounds: number, timeoutMs = 1000): Pro
   }
   for (const b of bad) await b.close();
   await axon.stop({ drainMs: 100 });
-  // a leak stays; a socket or timer that is still closing (a close handshake, a 20 ms proof flush
+  // a leak stays; a socket or timer that is still closing (a close handshake, a 10 ms proof flush
   // of a late answer) goes within moments — on a loaded machine that can take longer than 300 ms
   await sleep(300);
   for (let i = 0; i < 30 && (tcp() > tcpBefore || fdCount() > fdsBefore || timers() > timersBefore); i++) await sleep(100);
