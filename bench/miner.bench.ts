@@ -2,7 +2,10 @@
  * `subnet bench miner [--json] [--quick] [long] [requests=N] [seconds=S]`
  *
  * One run on loopback with the default model, each server in its own process (the client in
- * this one), so client and server each have a core:
+ * this one), so client and server each have a core. Every measurement first runs its own load
+ * (ORT's loop, the echo's or the stack's 64 in flight) for `warmup_ms` (1 s quick, 2 s full) and is
+ * timed after it: JIT, caches and heap are warm for all three alike (before session 4 only the
+ * stack had a warm-up, of 200 requests one by one, and the quick figures were mostly warm-up):
  *   raw_ort_rps        session.run alone, batch 1 (shared/model measureRawOrtRps), sequential
  *   raw_ws_rps         a bare ws server answering each message with a message of the size of a
  *                      miner response; the client sends request-sized messages, 64 in flight
@@ -107,7 +110,7 @@ wss.on('connection', (ws) => ws.on('message', () => ws.send(reply)));
 process.on('SIGTERM', () => process.exit(0));
 `;
 
-async function rawWs(durationMs: number, reqBytes: number, resBytes: number): Promise<{ rps: number; serverCpuUs: number; clientCpuUs: number }> {
+async function rawWs(durationMs: number, reqBytes: number, resBytes: number, warmupMs: number): Promise<{ rps: number; serverCpuUs: number; clientCpuUs: number }> {
   const child = spawn(process.execPath, ['-e', ECHO_SERVER, require.resolve('ws'), String(resBytes)], { stdio: ['ignore', 'ignore', 'pipe'] });
   try {
     const m = await waitLine(child, /echo listening (\d+)/);
@@ -117,28 +120,35 @@ async function rawWs(durationMs: number, reqBytes: number, resBytes: number): Pr
       ws.once('error', reject);
     });
     const payload = Buffer.alloc(reqBytes, 3);
-    let done = 0;
-    let stopAt = 0;
-    const c0 = cpuSelf();
-    const s0 = cpuOf(child.pid as number);
-    const result = new Promise<number>((resolve) => {
-      const t0 = performance.now();
-      stopAt = t0 + durationMs;
-      let outstanding = 0;
-      ws.on('message', () => {
-        done++;
-        outstanding--;
-        if (performance.now() < stopAt) {
+    /** 64 messages in flight for `ms`; resolves with the messages answered once all are back */
+    const echo = (ms: number): Promise<number> =>
+      new Promise<number>((resolve) => {
+        const stopAt = performance.now() + ms;
+        let done = 0;
+        let outstanding = 0;
+        const on = (): void => {
+          done++;
+          outstanding--;
+          if (performance.now() < stopAt) {
+            ws.send(payload);
+            outstanding++;
+          } else if (outstanding === 0) {
+            ws.off('message', on);
+            resolve(done);
+          }
+        };
+        ws.on('message', on);
+        for (let i = 0; i < IN_FLIGHT; i++) {
           ws.send(payload);
           outstanding++;
-        } else if (outstanding === 0) resolve(done / ((performance.now() - t0) / 1000));
+        }
       });
-      for (let i = 0; i < IN_FLIGHT; i++) {
-        ws.send(payload);
-        outstanding++;
-      }
-    });
-    const rps = await result;
+    await echo(warmupMs);
+    const c0 = cpuSelf();
+    const s0 = cpuOf(child.pid as number);
+    const t0 = performance.now();
+    const done = await echo(durationMs);
+    const rps = done / ((performance.now() - t0) / 1000);
     const serverCpuUs = (cpuOf(child.pid as number) - s0) / done;
     const clientCpuUs = (cpuSelf() - c0) / done;
     ws.close();
@@ -167,7 +177,7 @@ interface MinerRun {
   trace?: TraceSummary;
 }
 
-async function minerRun(opts: { durationMs?: number; requests?: number; batch: boolean; log: (l: string) => void; sampleEveryMs?: number; trace?: boolean }): Promise<MinerRun> {
+async function minerRun(opts: { durationMs?: number; requests?: number; batch: boolean; log: (l: string) => void; sampleEveryMs?: number; trace?: boolean; warmupMs: number }): Promise<MinerRun> {
   const cli = join(packageRoot(), 'dist', 'cli', 'index.js');
   const args = [cli, 'miner', '--no-chain', '--dev', '--axon.ip', '127.0.0.1', '--axon.port', '0', '--axon.rate_limit', '0', '--log-level', 'warn'];
   if (opts.batch) args.push('--batch');
@@ -187,8 +197,20 @@ async function minerRun(opts: { durationMs?: number; requests?: number; batch: b
     const target = { endpoint: m[1], hotkey: m[2] };
     const input = generateInputs(1, 1);
     const req = { synapse: 'infer', tensors: input };
-    // warm up (connection, JIT, model)
+    // warm up (connection, JIT, model): a few requests one by one, then the measured load itself
+    // (64 in flight, proofs 'later') for warmupMs, until every proof of it is in
     for (let i = 0; i < 200; i++) await pool.request(target, req);
+    const warmEnd = performance.now() + opts.warmupMs;
+    const warmProofs: Promise<void>[] = [];
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (performance.now() < warmEnd) {
+          const r = await pool.request(target, req, { proofs: 'later' });
+          if (r.proofSettled) warmProofs.push(r.proofSettled);
+        }
+      }),
+    );
+    await Promise.all(warmProofs);
     await new Promise((r) => setTimeout(r, 200));
     const first = await pool.request(target, req);
     const reqBytes = encodeMessage({ t: 'request', id: 1, synapse: 'infer', timeoutMs: 10_000, body: { tensors: input, meta: {} } }).length + DATA_OVERHEAD;
@@ -272,24 +294,26 @@ export const bench: BenchModule = {
     const argMap = new Map(o.args.map((a) => a.replace(/^--/, '').split('=') as [string, string | undefined]));
     const long = argMap.has('long') || argMap.has('requests');
     const phaseMs = o.quick ? 1500 : 5000;
+    // every measurement runs its own load for this long first and is timed after it (JIT, caches, heap)
+    const warmupMs = o.quick ? 1000 : 2000;
     const { measureRawOrtRps } = await import('../shared/model');
     const round = (x: number) => Math.round(x);
 
     o.log('raw onnxruntime (session.run, batch 1)…');
-    const ort = await measureRawOrtRps({ durationMs: phaseMs, batch: 1, inFlight: 1 });
+    const ort = await measureRawOrtRps({ durationMs: phaseMs, batch: 1, inFlight: 1, warmupMs });
     o.log(`  raw_ort_rps ${round(ort.rps)}`);
 
     o.log('whole stack (subnet miner, one connection, 64 in flight)…');
-    const plain = await minerRun({ durationMs: phaseMs, batch: false, log: o.log });
+    const plain = await minerRun({ durationMs: phaseMs, batch: false, log: o.log, warmupMs });
     o.log(`  miner_rps ${round(plain.rps)} errors ${JSON.stringify(plain.errors)} cpu µs/req miner ${plain.minerCpuUs.toFixed(1)} client ${plain.clientCpuUs.toFixed(1)}`);
 
     o.log(`raw ws (request ${plain.reqBytes} B, reply ${plain.resBytes} B, 64 in flight)…`);
-    const raw = await rawWs(phaseMs, plain.reqBytes, plain.resBytes);
+    const raw = await rawWs(phaseMs, plain.reqBytes, plain.resBytes, warmupMs);
     const ws = raw.rps;
     o.log(`  raw_ws_rps ${round(ws)}`);
 
     o.log('whole stack with --batch…');
-    const batched = await minerRun({ durationMs: phaseMs, batch: true, log: o.log });
+    const batched = await minerRun({ durationMs: phaseMs, batch: true, log: o.log, warmupMs });
     o.log(`  miner_batched_rps ${round(batched.rps)} errors ${JSON.stringify(batched.errors)} cpu µs/req miner ${batched.minerCpuUs.toFixed(1)} client ${batched.clientCpuUs.toFixed(1)}`);
 
     const lat = [...plain.latencies].sort((a, b) => a - b);
@@ -325,17 +349,18 @@ export const bench: BenchModule = {
       rss_batched_before_mb: mb(batched.rssBefore),
       rss_batched_after_mb: mb(batched.rssAfter),
       phase_ms: phaseMs,
+      warmup_ms: warmupMs,
     };
     if (argMap.has('trace')) {
       o.log('traced run (both sides, 3 s)…');
-      const tr = await minerRun({ durationMs: 3000, batch: false, log: o.log, trace: true });
+      const tr = await minerRun({ durationMs: 3000, batch: false, log: o.log, trace: true, warmupMs });
       if (tr.trace) result.trace = { miner_rps: round(tr.rps), ...tr.trace, steps: tr.trace.steps.slice(0, 12) };
     }
     if (long) {
       const n = Number(argMap.get('requests') ?? 1_000_000);
       const seconds = argMap.has('seconds') ? Number(argMap.get('seconds')) : undefined;
       o.log(`long run: ${n} requests${seconds ? ` or ${seconds} s` : ''} through one miner, RSS sampled every 10 s…`);
-      const lr = await minerRun({ requests: n, durationMs: seconds ? seconds * 1000 : undefined, batch: false, log: o.log, sampleEveryMs: 10_000 });
+      const lr = await minerRun({ requests: n, durationMs: seconds ? seconds * 1000 : undefined, batch: false, log: o.log, sampleEveryMs: 10_000, warmupMs });
       result.long = {
         requests: lr.ok,
         rps: round(lr.rps),

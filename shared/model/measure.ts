@@ -20,6 +20,8 @@ export interface RawOrtMeasureOptions {
   intraOpNumThreads?: number;
   /** warm-up runs before timing (default 20) */
   warmup?: number;
+  /** and then the measured loop itself for this long before timing (default 0) */
+  warmupMs?: number;
 }
 
 export interface RawOrtMeasurement {
@@ -44,17 +46,21 @@ export async function measureRawOrtRps(opts: RawOrtMeasureOptions): Promise<RawO
     const feeds = { [DEFAULT_MODEL_SPEC.inputName]: new O.Tensor('float32', toTypedArray(input) as Float32Array, input.shape) };
     for (let i = 0; i < (opts.warmup ?? 20); i++) await session.run(feeds);
     const inFlight = Math.max(1, opts.inFlight ?? 1);
-    let runs = 0;
+    const loop = async (until: number): Promise<number> => {
+      let n = 0;
+      await Promise.all(
+        Array.from({ length: inFlight }, async () => {
+          while (performance.now() < until) {
+            await session.run(feeds);
+            n++;
+          }
+        }),
+      );
+      return n;
+    };
+    if (opts.warmupMs) await loop(performance.now() + opts.warmupMs);
     const t0 = performance.now();
-    const end = t0 + opts.durationMs;
-    await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        while (performance.now() < end) {
-          await session.run(feeds);
-          runs++;
-        }
-      }),
-    );
+    const runs = await loop(t0 + opts.durationMs);
     const elapsed = performance.now() - t0;
     const rps = (runs * 1000) / elapsed;
     return { rps, rows_per_s: rps * opts.batch, runs, batch: opts.batch, in_flight: inFlight, elapsed_ms: elapsed };
