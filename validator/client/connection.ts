@@ -16,7 +16,7 @@ import { bytesEqual, hex, leafHashV2, proofSigMessage, rangePath, RequestDigestC
 import { FRAME_KIND, type Session } from '../../shared/protocol/session';
 import { sendCorked } from '../../shared/protocol/cork';
 import { traceWire } from '../../shared/trace';
-import type { Message, Meta, ProofMessage, RequestMessage, ResponseMessage, WelcomeMessage } from '../../shared/protocol/types';
+import type { Message, Meta, ProofMessage, RequestMessage, ResponseMessage, WelcomeMessage, WireError } from '../../shared/protocol/types';
 import type { QueryRequest, QueryResult, Target } from './interface';
 import { defaultClientOptions, type ClientOptions, type ProofMode } from './options';
 
@@ -335,6 +335,8 @@ export class MinerConnection {
     this.handleFrame(buf);
   }
 
+  /** now() when the frame being handled was opened */
+  private frameAt = 0;
   private inbox: Buffer[] = [];
   private inTurn = false;
   private inboxImmediate?: NodeJS.Immediate;
@@ -362,6 +364,7 @@ export class MinerConnection {
     if (!session || this.closed) return;
     try {
       const pt = session.open(buf);
+      this.frameAt = now(); // the answers of one frame share their arrival time
       traceWire('client', 'recv', 0, buf.length);
       if (session.lastKind === FRAME_KIND.batch) {
         for (const e of decodeBatch(pt)) {
@@ -375,26 +378,31 @@ export class MinerConnection {
     }
   }
 
+  /** A result without an answer. */
+  private failed(target: Target, status: string, latencyMs: number, error: WireError): QueryResult {
+    return { target, hotkey: this.session?.remoteHotkey, proof: null, status, code: null, latencyMs, error };
+  }
+
   /** Sends one request; resolves with its result (never rejects). */
   request(req: QueryRequest, opts: { timeoutMs?: number; signal?: AbortSignal; t0?: number; proofs?: ProofMode; target?: Target } = {}): Promise<QueryResult> {
-    const t0 = opts.t0 ?? now();
+    const tNow = now();
+    const t0 = opts.t0 ?? tNow;
     const target = opts.target ?? this.target;
     const timeoutMs = Math.max(1, opts.timeoutMs ?? this.opts.timeoutMs);
-    const base = { target, hotkey: this.session?.remoteHotkey, proof: null };
     if (!this.isOpen || !this.session || !this.ws) {
-      return Promise.resolve({ ...base, status: 'error', code: null, latencyMs: now() - t0, error: { code: 'connection_closed', message: 'connection is not open', context: this.closeInfo ?? {} } });
+      return Promise.resolve(this.failed(target, 'error', tNow - t0, { code: 'connection_closed', message: 'connection is not open', context: this.closeInfo ?? {} }));
     }
     if (this.pending.size >= this.opts.maxInFlightPerConnection) {
-      return Promise.resolve({ ...base, status: 'error', code: null, latencyMs: now() - t0, error: { code: 'too_many_in_flight', message: 'too many requests in flight on this connection', context: {} } });
+      return Promise.resolve(this.failed(target, 'error', tNow - t0, { code: 'too_many_in_flight', message: 'too many requests in flight on this connection', context: {} }));
     }
-    if (opts.signal?.aborted) return Promise.resolve({ ...base, status: 'aborted', code: null, latencyMs: 0, error: { code: 'aborted', message: 'aborted', context: {} } });
+    if (opts.signal?.aborted) return Promise.resolve(this.failed(target, 'aborted', 0, { code: 'aborted', message: 'aborted', context: {} }));
     this.lastUsed = Date.now();
     const id = this.nextId++;
     const body = { tensors: req.tensors, meta: req.meta ?? NO_META };
     const reqDigest = requestDigests.digest(req.synapse, body);
     return new Promise<QueryResult>((resolve) => {
-      const remaining = Math.max(1, timeoutMs - (now() - t0));
-      const p: Pending = { id, target, reqDigest, t0, deadline: now() + remaining, timeoutMs, resolve, signal: opts.signal, later: (opts.proofs ?? this.opts.proofs) === 'later' };
+      const remaining = Math.max(1, timeoutMs - (tNow - t0));
+      const p: Pending = { id, target, reqDigest, t0, deadline: tNow + remaining, timeoutMs, resolve, signal: opts.signal, later: (opts.proofs ?? this.opts.proofs) === 'later' };
       this.watch(p.deadline);
       if (opts.signal) {
         p.onAbort = () => this.giveUp(p, 'aborted', 'aborted', 'aborted by the caller');
@@ -406,7 +414,7 @@ export class MinerConnection {
         if (!p.later) msg.proofWait = true;
         this.send(msg);
       } catch (err) {
-        this.settle(p, { ...base, status: 'error', code: null, latencyMs: now() - t0, error: { code: 'send_failed', message: errorMessage(err), context: {} } });
+        this.settle(p, this.failed(target, 'error', now() - t0, { code: 'send_failed', message: errorMessage(err), context: {} }));
       }
     });
   }
@@ -522,7 +530,8 @@ export class MinerConnection {
     const session = this.session as Session;
     const p = this.pending.get(msg.id);
     // the miner proves every answer it sends, in order: keep each one for the next proof
-    const a: AwaitingProof = { msg, deadline: now() + this.opts.proofWaitMs };
+    const at = this.frameAt;
+    const a: AwaitingProof = { msg, deadline: at + this.opts.proofWaitMs };
     if (this.awaitingCount === 0) this.watch(a.deadline);
     this.awaiting.push(a);
     if (!p) return; // answered after we gave up (or id 0: a message we sent was unparseable)
@@ -534,7 +543,7 @@ export class MinerConnection {
       status: statusName(msg.status) ?? `status_${msg.status}`,
       code: msg.status,
       requestId: msg.id,
-      latencyMs: now() - p.t0,
+      latencyMs: at - p.t0,
       proof: null,
     };
     if (msg.body) {

@@ -38,6 +38,17 @@ export function targetKey(t: Target): string {
   return `${t.hotkey ?? '*'}@${t.endpoint}`;
 }
 
+/** targetKey per target object, rebuilt when its endpoint or hotkey changed since (callers may update a target in place) */
+const keyCache = new WeakMap<Target, { endpoint: string; hotkey: string | undefined; key: string }>();
+
+function cachedKey(t: Target): string {
+  const c = keyCache.get(t);
+  if (c && c.endpoint === t.endpoint && c.hotkey === t.hotkey) return c.key;
+  const key = targetKey(t);
+  keyCache.set(t, { endpoint: t.endpoint, hotkey: t.hotkey, key });
+  return key;
+}
+
 export class ClientPool {
   readonly options: Readonly<ClientOptions>;
   private readonly keypair: Keypair;
@@ -79,7 +90,7 @@ export class ClientPool {
     // fast path: an open connection (no async frame, no extra promise)
     try {
       if (!this.closed && !opts.signal?.aborted) {
-        const open = this.slots.get(targetKey(target))?.conn;
+        const open = this.slots.get(cachedKey(target))?.conn;
         if (open?.isOpen) return open.request(request, { timeoutMs: opts.timeoutMs ?? this.options.timeoutMs, signal: opts.signal, t0: performance.now(), proofs: opts.proofs, target });
       }
     } catch {
