@@ -405,6 +405,20 @@ describe('client pool', () => {
     expect(peak).toBeLessThanOrEqual(2);
     expect(p.size).toBeLessThanOrEqual(3);
   });
+
+  it('a target object updated in place (a miner moved, or a new hotkey at the uid) reaches the new miner', async () => {
+    const a = await server({}, { keypair: bob() });
+    const b = await server({}, { keypair: devKeypair('charlie') });
+    const p = pool();
+    const target = { endpoint: a.url, hotkey: a.hotkey };
+    const first = await p.request(target, req());
+    expect(first).toMatchObject({ status: 'ok', hotkey: a.hotkey });
+    target.endpoint = b.url;
+    target.hotkey = b.hotkey;
+    const second = await p.request(target, req());
+    expect(second).toMatchObject({ status: 'ok', hotkey: b.hotkey });
+    expect(b.stats.requests).toBe(1);
+  });
 });
 
 describe('provenance', () => {
