@@ -106,6 +106,11 @@ class JobContext {
   }
 }
 
+/** A request as the handler sees it. */
+function forwardRequest(req: RequestMessage): ForwardRequest {
+  return { id: req.id, synapse: req.synapse, tensors: req.body.tensors, meta: req.body.meta };
+}
+
 /** Model input errors (shared/model codes) answered as 422 invalid_input. */
 const INPUT_ERROR_CODES: ReadonlySet<string> = new Set(MODEL_INPUT_ERROR_CODES);
 
@@ -575,7 +580,7 @@ export class AxonServer {
     const ctx = new JobContext(job, this.c.runner, this.log);
     let work: Promise<ForwardResult>;
     try {
-      work = Promise.resolve(this.c.handler.forward({ id: req.id, synapse: req.synapse, tensors: req.body.tensors, meta: req.body.meta }, ctx));
+      work = Promise.resolve(this.c.handler.forward(forwardRequest(req), ctx));
     } catch (err) {
       work = Promise.reject(err);
     }
@@ -597,10 +602,7 @@ export class AxonServer {
     }
     if (live.length === 0) return;
     const reqs: ForwardRequest[] = new Array<ForwardRequest>(live.length);
-    for (let i = 0; i < live.length; i++) {
-      const req = live[i].req;
-      reqs[i] = { id: req.id, synapse: req.synapse, tensors: req.body.tensors, meta: req.body.meta };
-    }
+    for (let i = 0; i < live.length; i++) reqs[i] = forwardRequest(live[i].req);
     const reported = new Uint8Array(live.length);
     const done = (i: number, res?: ForwardResult, err?: unknown): void => {
       if (!(i >= 0 && i < live.length) || reported[i]) return; // a handler bug must not end a job twice

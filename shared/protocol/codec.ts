@@ -60,16 +60,17 @@ export function encodeMessageUnsafe(msg: Message): Buffer {
  */
 function toWire(msg: Message): unknown[] {
   switch (msg.t) {
-    case 'request':
-      return msg.proofWait
-        ? [MSG.request, msg.id, msg.synapse, msg.timeoutMs, tensorsToWire(msg.body.tensors), msg.body.meta, 1]
-        : [MSG.request, msg.id, msg.synapse, msg.timeoutMs, tensorsToWire(msg.body.tensors), msg.body.meta];
+    case 'request': {
+      const w: unknown[] = [MSG.request, msg.id, msg.synapse, msg.timeoutMs, tensorsToWire(msg.body.tensors), msg.body.meta];
+      if (msg.proofWait) w.push(1);
+      return w;
+    }
     case 'response': {
       const b = msg.body;
+      const w: unknown[] = [MSG.response, msg.id, msg.status, msg.requestDigest, b ? tensorsToWire(b.tensors) : null, b ? b.meta : null];
       const e = msg.error;
-      return e
-        ? [MSG.response, msg.id, msg.status, msg.requestDigest, b ? tensorsToWire(b.tensors) : null, b ? b.meta : null, [e.code, e.message, e.context]]
-        : [MSG.response, msg.id, msg.status, msg.requestDigest, b ? tensorsToWire(b.tensors) : null, b ? b.meta : null];
+      if (e) w.push([e.code, e.message, e.context]);
+      return w;
     }
     case 'welcome':
       return [MSG.welcome, msg.version, msg.synapses, msg.inputs, msg.outputs, msg.limits, msg.meta, msg.batchFrames ? 1 : 0];
@@ -262,20 +263,24 @@ function decodeBody(x: unknown, m: unknown, id: number, limits: CodecLimits): Bo
   return { tensors, meta: meta as Meta };
 }
 
+/** A bad tensor's error; its context is built only when a check fails (they run for every tensor of every message). */
+function tensorError(message: string, name: string, id: number | undefined, extra: Record<string, unknown> = {}): BadMessageError {
+  return new BadMessageError(message, { id, field: `tensors.${name}`, ...extra });
+}
+
 /** Validates one wire tensor: byte length must equal prod(shape) * itemsize. */
 function checkTensor(dtype: unknown, shape: unknown, data: unknown, name: string, id: number | undefined, limits: CodecLimits): TensorData {
-  const ctx = { id, field: `tensors.${name}` };
-  if (!isDType(dtype)) throw new BadMessageError('unknown dtype', { ...ctx, dtype: typeof dtype === 'string' ? dtype.slice(0, 16) : typeof dtype });
-  if (!Array.isArray(shape) || shape.length > limits.maxRank) throw new BadMessageError(`shape must be an array of at most ${limits.maxRank} dims`, ctx);
+  if (!isDType(dtype)) throw tensorError('unknown dtype', name, id, { dtype: typeof dtype === 'string' ? dtype.slice(0, 16) : typeof dtype });
+  if (!Array.isArray(shape) || shape.length > limits.maxRank) throw tensorError(`shape must be an array of at most ${limits.maxRank} dims`, name, id);
   let elements = 1;
   for (const d of shape) {
-    if (!isUint(d)) throw new BadMessageError('dims must be non-negative integers', ctx);
+    if (!isUint(d)) throw tensorError('dims must be non-negative integers', name, id);
     elements *= d;
-    if (elements > limits.maxElements) throw new BadMessageError(`tensor has more than ${limits.maxElements} elements`, ctx);
+    if (elements > limits.maxElements) throw tensorError(`tensor has more than ${limits.maxElements} elements`, name, id);
   }
-  if (!(data instanceof Uint8Array)) throw new BadMessageError('tensor data must be bytes', ctx);
+  if (!(data instanceof Uint8Array)) throw tensorError('tensor data must be bytes', name, id);
   const want = elements * DTYPE_SIZE[dtype];
-  if (data.length !== want) throw new BadMessageError('tensor byte length does not match dtype and shape', { ...ctx, bytes: data.length, expected: want });
+  if (data.length !== want) throw tensorError('tensor byte length does not match dtype and shape', name, id, { bytes: data.length, expected: want });
   return { dtype, shape: shape as number[], data };
 }
 

@@ -135,7 +135,7 @@ export class ClientPool {
 
   /** The target's open connection, connecting if needed; waits at most waitMs (then `timeout`). */
   private async connection(target: Target, waitMs: number, signal?: AbortSignal): Promise<MinerConnection> {
-    const key = targetKey(target);
+    const key = cachedKey(target);
     let slot = this.slots.get(key);
     if (!slot) {
       slot = { failures: 0, nextAttemptAt: 0 };
