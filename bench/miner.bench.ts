@@ -1,5 +1,5 @@
 /**
- * `subnet bench miner [--json] [--quick] [long] [requests=N] [seconds=S]`
+ * `subnet bench miner [--json] [--quick] [rounds=N] [long] [requests=N] [seconds=S]`
  *
  * One run on loopback with the default model, each server in its own process (the client in
  * this one), so client and server each have a core. Every measurement first runs its own load
@@ -22,6 +22,11 @@
  *   *_cpu_us_per_req   CPU time (user + system) per answered request: the miner process (/proc,
  *                      10 ms ticks) and the client (this process, process.cpuUsage()); the
  *                      raw_ws_*_cpu_us_per_msg pair is the same for the bare echo
+ * rounds=N (default 3, 1 with --quick) repeats the four measurements N times, interleaved, and
+ * reports medians: the rps keys are medians, each ratio is the median of the per-round ratios (a
+ * round's four measurements are taken within a minute, so machine drift mostly cancels), the CPU
+ * keys are medians, p50/p99 pool every round's latencies; `per_round` lists each round. The RSS
+ * keys and the message sizes are the first round's.
  * `long` (or requests=N) runs N requests (default 1,000,000) through one miner and samples its RSS.
  * `trace` adds a 3 s run with both sides traced (shared/trace.ts: frames received and sent, model
  * runs) and prints where the time goes between them: `trace.steps` (consecutive events of the
@@ -156,6 +161,20 @@ async function rawWs(durationMs: number, reqBytes: number, resBytes: number, war
   } finally {
     await stop(child);
   }
+}
+
+interface Round {
+  ort: number;
+  raw: { rps: number; serverCpuUs: number; clientCpuUs: number };
+  plain: MinerRun;
+  batched: MinerRun;
+}
+
+/** median of a non-empty list (the mean of the middle two for an even count) */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 interface MinerRun {
@@ -299,57 +318,93 @@ export const bench: BenchModule = {
     const { measureRawOrtRps } = await import('../shared/model');
     const round = (x: number) => Math.round(x);
 
-    o.log('raw onnxruntime (session.run, batch 1)…');
-    const ort = await measureRawOrtRps({ durationMs: phaseMs, batch: 1, inFlight: 1, warmupMs });
-    o.log(`  raw_ort_rps ${round(ort.rps)}`);
+    // the machine's speed drifts (the same code measured 31k–69k answers/s within an hour), so a
+    // full run interleaves the four measurements over `rounds` rounds and reports medians: each
+    // ratio is the median of the per-round ratios (a round's measurements are minutes apart at most)
+    const rounds = Number(argMap.get('rounds') ?? (o.quick ? 1 : 3));
+    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100) throw new Error(`rounds=N: N must be an integer from 1 to 100, got ${argMap.get('rounds')}`);
+    const per: Round[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const tag = rounds > 1 ? `round ${i + 1}/${rounds}: ` : '';
+      o.log(`${tag}raw onnxruntime (session.run, batch 1)…`);
+      const ort = await measureRawOrtRps({ durationMs: phaseMs, batch: 1, inFlight: 1, warmupMs });
+      o.log(`  raw_ort_rps ${round(ort.rps)}`);
 
-    o.log('whole stack (subnet miner, one connection, 64 in flight)…');
-    const plain = await minerRun({ durationMs: phaseMs, batch: false, log: o.log, warmupMs });
-    o.log(`  miner_rps ${round(plain.rps)} errors ${JSON.stringify(plain.errors)} cpu µs/req miner ${plain.minerCpuUs.toFixed(1)} client ${plain.clientCpuUs.toFixed(1)}`);
+      o.log(`${tag}whole stack (subnet miner, one connection, 64 in flight)…`);
+      const plain = await minerRun({ durationMs: phaseMs, batch: false, log: o.log, warmupMs });
+      o.log(`  miner_rps ${round(plain.rps)} errors ${JSON.stringify(plain.errors)} cpu µs/req miner ${plain.minerCpuUs.toFixed(1)} client ${plain.clientCpuUs.toFixed(1)}`);
 
-    o.log(`raw ws (request ${plain.reqBytes} B, reply ${plain.resBytes} B, 64 in flight)…`);
-    const raw = await rawWs(phaseMs, plain.reqBytes, plain.resBytes, warmupMs);
-    const ws = raw.rps;
-    o.log(`  raw_ws_rps ${round(ws)}`);
+      o.log(`${tag}raw ws (request ${plain.reqBytes} B, reply ${plain.resBytes} B, 64 in flight)…`);
+      const raw = await rawWs(phaseMs, plain.reqBytes, plain.resBytes, warmupMs);
+      o.log(`  raw_ws_rps ${round(raw.rps)}`);
 
-    o.log('whole stack with --batch…');
-    const batched = await minerRun({ durationMs: phaseMs, batch: true, log: o.log, warmupMs });
-    o.log(`  miner_batched_rps ${round(batched.rps)} errors ${JSON.stringify(batched.errors)} cpu µs/req miner ${batched.minerCpuUs.toFixed(1)} client ${batched.clientCpuUs.toFixed(1)}`);
-
-    const lat = [...plain.latencies].sort((a, b) => a - b);
+      o.log(`${tag}whole stack with --batch…`);
+      const batched = await minerRun({ durationMs: phaseMs, batch: true, log: o.log, warmupMs });
+      o.log(`  miner_batched_rps ${round(batched.rps)} errors ${JSON.stringify(batched.errors)} cpu µs/req miner ${batched.minerCpuUs.toFixed(1)} client ${batched.clientCpuUs.toFixed(1)}`);
+      per.push({ ort: ort.rps, raw, plain, batched });
+    }
+    const med = (f: (r: Round) => number): number => median(per.map(f));
+    const ortRps = med((r) => r.ort);
+    const ws = med((r) => r.raw.rps);
+    const plainRps = med((r) => r.plain.rps);
+    const batchedRps = med((r) => r.batched.rps);
+    const ratioOf = (r: Round) => r.plain.rps / Math.min(r.raw.rps, r.ort);
+    const batchedRatioOf = (r: Round) => r.batched.rps / r.ort;
+    const sum = (f: (r: Round) => number): number => per.reduce((a, r) => a + f(r), 0);
+    const addErrors = (f: (r: Round) => Record<string, number>): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const r of per) for (const [k, v] of Object.entries(f(r))) out[k] = (out[k] ?? 0) + v;
+      return out;
+    };
+    // request/response sizes and the RSS pair: the first round's miners
+    const plain = per[0].plain;
+    const batched = per[0].batched;
     const r3 = (x: number) => Math.round(x * 1000) / 1000;
     const r1 = (x: number) => Math.round(x * 10) / 10;
+
+    const lat = per.flatMap((r) => r.plain.latencies).sort((a, b) => a - b);
     const result: Record<string, unknown> = {
-      raw_ort_rps: round(ort.rps),
+      raw_ort_rps: round(ortRps),
       raw_ws_rps: round(ws),
-      miner_rps: round(plain.rps),
-      miner_batched_rps: round(batched.rps),
+      miner_rps: round(plainRps),
+      miner_batched_rps: round(batchedRps),
       p50_ms: r3(percentile(lat, 50)),
       p99_ms: r3(percentile(lat, 99)),
-      ratio_vs_min_raw: Math.round((plain.rps / Math.min(ws, ort.rps)) * 1000) / 1000,
-      batched_vs_raw_ort: Math.round((batched.rps / ort.rps) * 1000) / 1000,
-      miner_cpu_us_per_req: r1(plain.minerCpuUs),
-      client_cpu_us_per_req: r1(plain.clientCpuUs),
-      miner_batched_cpu_us_per_req: r1(batched.minerCpuUs),
-      client_batched_cpu_us_per_req: r1(batched.clientCpuUs),
-      raw_ws_server_cpu_us_per_msg: r1(raw.serverCpuUs),
-      raw_ws_client_cpu_us_per_msg: r1(raw.clientCpuUs),
+      ratio_vs_min_raw: r3(med(ratioOf)),
+      batched_vs_raw_ort: r3(med(batchedRatioOf)),
+      miner_cpu_us_per_req: r1(med((r) => r.plain.minerCpuUs)),
+      client_cpu_us_per_req: r1(med((r) => r.plain.clientCpuUs)),
+      miner_batched_cpu_us_per_req: r1(med((r) => r.batched.minerCpuUs)),
+      client_batched_cpu_us_per_req: r1(med((r) => r.batched.clientCpuUs)),
+      raw_ws_server_cpu_us_per_msg: r1(med((r) => r.raw.serverCpuUs)),
+      raw_ws_client_cpu_us_per_msg: r1(med((r) => r.raw.clientCpuUs)),
       in_flight: IN_FLIGHT,
       connections: 1,
       request_bytes: plain.reqBytes,
       response_bytes: plain.resBytes,
-      requests: plain.ok,
-      requests_batched: batched.ok,
-      errors: plain.errors,
-      errors_batched: batched.errors,
-      proofs_missing: plain.proofsMissing + batched.proofsMissing,
-      answers_per_proof: Math.round(plain.ok / Math.max(1, plain.proofBatches)),
+      requests: sum((r) => r.plain.ok),
+      requests_batched: sum((r) => r.batched.ok),
+      errors: addErrors((r) => r.plain.errors),
+      errors_batched: addErrors((r) => r.batched.errors),
+      proofs_missing: sum((r) => r.plain.proofsMissing + r.batched.proofsMissing),
+      answers_per_proof: Math.round(sum((r) => r.plain.ok) / Math.max(1, sum((r) => r.plain.proofBatches))),
       rss_before_mb: mb(plain.rssBefore),
       rss_after_mb: mb(plain.rssAfter),
       rss_batched_before_mb: mb(batched.rssBefore),
       rss_batched_after_mb: mb(batched.rssAfter),
       phase_ms: phaseMs,
       warmup_ms: warmupMs,
+      rounds,
+      per_round: per.map((r) => ({
+        raw_ort_rps: round(r.ort),
+        raw_ws_rps: round(r.raw.rps),
+        miner_rps: round(r.plain.rps),
+        miner_batched_rps: round(r.batched.rps),
+        ratio_vs_min_raw: r3(ratioOf(r)),
+        batched_vs_raw_ort: r3(batchedRatioOf(r)),
+        miner_cpu_us_per_req: r1(r.plain.minerCpuUs),
+        client_cpu_us_per_req: r1(r.plain.clientCpuUs),
+      })),
     };
     if (argMap.has('trace')) {
       o.log('traced run (both sides, 3 s)…');
