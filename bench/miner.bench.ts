@@ -234,7 +234,7 @@ async function minerRun(opts: { durationMs?: number; requests?: number; batch: b
     const first = await pool.request(target, req);
     const reqBytes = encodeMessage({ t: 'request', id: 1, synapse: 'infer', timeoutMs: 10_000, body: { tensors: input, meta: {} } }).length + DATA_OVERHEAD;
     const resBytes = first.outputs
-      ? encodeMessage({ t: 'response', id: 1, status: 200, requestDigest: new Uint8Array(32), body: { tensors: first.outputs, meta: {} } }).length + DATA_OVERHEAD
+      ? encodeMessage({ t: 'response', id: 1, status: 200, body: { tensors: first.outputs, meta: {} } }).length + DATA_OVERHEAD
       : 200;
     const rssBefore = rssOf(child.pid as number);
     const latencies: number[] = [];

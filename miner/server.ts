@@ -13,10 +13,10 @@ import type { Keypair } from '../shared/keys/interface';
 import { nullLogger, type Logger } from '../shared/logger';
 import type { ModelRunner } from '../shared/model/interface';
 import { Close, closeName, Status, statusName, type CloseCode, type StatusName } from '../shared/protocol/codes';
-import { decodeBatch, decodeMessage, defaultCodecLimits, encodeBatchUnsafe, encodeMessageUnsafe, type CodecLimits } from '../shared/protocol/codec';
+import { decodeBatch, decodeMessage, defaultCodecLimits, encodeBatch, type CodecLimits } from '../shared/protocol/codec';
 import { BadMessageError, ProtocolError } from '../shared/protocol/errors';
 import { ServerHandshake } from '../shared/protocol/handshake';
-import { leafHashV2, requestDigestV2, ZERO_DIGEST } from '../shared/protocol/proof';
+import { leafHashV3 } from '../shared/protocol/proof';
 import { FRAME_KIND, PROTOCOL_VERSION, type Session } from '../shared/protocol/session';
 import { sendCorked } from '../shared/protocol/cork';
 import { traceWire } from '../shared/trace';
@@ -39,7 +39,8 @@ export interface AxonComponents {
 interface Job {
   conn: Conn;
   req: RequestMessage;
-  reqDigest: Uint8Array;
+  /** the request message's bytes as received (proof format v3 hashes them into the answer's leaf) */
+  q: Uint8Array;
   priority: number;
   received: number;
   deadline: number;
@@ -52,6 +53,12 @@ interface Job {
   done: boolean;
 }
 
+/** What an answer's leaf needs besides the answer's own bytes. */
+interface LeafInfo {
+  q: Uint8Array;
+  wait: boolean;
+}
+
 class Conn {
   session?: Session;
   hotkey?: string;
@@ -62,6 +69,8 @@ class Conn {
   batchOk = false;
   /** messages waiting for the end of the turn (batchOk only) and their approximate size */
   out: Message[] = [];
+  /** for each answer in `out`: its request's bytes and whether the client waits for its proof */
+  outLeaf: (LeafInfo | undefined)[] = [];
   outBytes = 0;
   readonly pending = new Map<number, Job>();
   readonly hs: ServerHandshake;
@@ -181,7 +190,8 @@ export class AxonServer {
   private outConns: Conn[] = [];
   private outScheduled = false;
   /** answers sent whose proof leaves are not hashed yet, in send order */
-  private leafQueue: { conn: Conn; msg: ResponseMessage; proofWait: boolean }[] = [];
+  /** answers sent whose leaves are not hashed yet, in send order: request bytes q, response bytes r */
+  private leafQueue: { conn: Conn; id: number; q: Uint8Array; r: Uint8Array; wait: boolean }[] = [];
   private leafImmediate?: NodeJS.Immediate;
   /** jobs handed to the handler and not finished, with one timer for their deadlines */
   private readonly runningJobs = new Set<Job>();
@@ -257,6 +267,9 @@ export class AxonServer {
       });
     }
     for (const job of this.queue.drain()) this.respond(job, 'shutting_down', undefined, { code: 'shutting_down', message: 'the miner is shutting down', context: {} });
+    // answers still waiting for the end of the turn are written now: their leaves exist only once
+    // their bytes do, and the last proof must cover them
+    this.flushOut();
     this.addLeaves();
     this.batcher.stop();
     const waits: Promise<void>[] = [];
@@ -412,10 +425,14 @@ export class AxonServer {
     });
   }
 
-  private send(conn: Conn, msg: Message): boolean {
+  /** Sends a message (an answer with its LeafInfo: its leaf is queued once its bytes exist). */
+  private send(conn: Conn, msg: Message, leaf?: LeafInfo): boolean {
     if (!conn.session || conn.ws.readyState !== WebSocket.OPEN || conn.closingAt !== undefined) return false;
     if (!conn.batchOk) {
-      sendCorked(conn.ws, conn.session.seal(encodeMessageUnsafe(msg)));
+      const slices: Uint8Array[] = [];
+      const pt = encodeBatch([msg], slices);
+      sendCorked(conn.ws, conn.session.seal(pt));
+      if (leaf) this.queueLeaf(conn, (msg as ResponseMessage).id, leaf, slices[0]);
       return true;
     }
     // batch-capable client: every message of this turn leaves in one batch frame (one AEAD, one ws frame)
@@ -429,6 +446,7 @@ export class AxonServer {
       }
     }
     conn.out.push(msg);
+    conn.outLeaf.push(leaf);
     conn.outBytes += approxSize(msg);
     if (conn.out.length >= this.options.frameMessages || conn.outBytes >= MAX_FRAME_BYTES) this.writeOut(conn);
     return true;
@@ -439,18 +457,40 @@ export class AxonServer {
     const conns = this.outConns;
     this.outConns = [];
     for (const conn of conns) this.writeOut(conn);
+    if (this.idleAfterFlush) {
+      this.idleAfterFlush = false;
+      if (this.running === 0 && this.queue.size === 0) this.leavesThenIdle();
+    }
   };
+
+  /** checkIdle found the miner idle while answers waited for the end of the turn */
+  private idleAfterFlush = false;
+
+  /** Idle: hashes the leaves of answers sent, then lets the batcher sign if a client waits. */
+  private leavesThenIdle(): void {
+    if (this.leafQueue.length > 0) this.addLeaves();
+    else this.batcher.idle();
+  }
 
   private writeOut(conn: Conn): void {
     const msgs = conn.out;
     if (msgs.length === 0) return;
+    const leaves = conn.outLeaf;
     conn.out = [];
+    conn.outLeaf = [];
     conn.outBytes = 0;
     if (!conn.session || conn.ws.readyState !== WebSocket.OPEN) return;
     try {
-      const frame = msgs.length === 1 ? conn.session.seal(encodeMessageUnsafe(msgs[0])) : conn.session.seal(encodeBatchUnsafe(msgs), FRAME_KIND.batch);
+      // each message's own bytes inside the plaintext: an answer's leaf hashes them (format v3)
+      const slices: Uint8Array[] = [];
+      const pt = encodeBatch(msgs, slices);
+      const frame = conn.session.seal(pt, msgs.length === 1 ? FRAME_KIND.data : FRAME_KIND.batch);
       traceWire('miner', 'send', msgs.length, frame.length);
       conn.ws.send(frame, { binary: true });
+      for (let i = 0; i < msgs.length; i++) {
+        const leaf = leaves[i];
+        if (leaf) this.queueLeaf(conn, (msgs[i] as ResponseMessage).id, leaf, slices[i]);
+      }
     } catch (err) {
       this.log.error('cannot send', { conn: conn.n, err: errorMessage(err) });
       this.closeConn(conn, Close.protocol_error, 'internal error');
@@ -465,16 +505,19 @@ export class AxonServer {
     if (kind === FRAME_KIND.batch) {
       conn.batchOk = true;
       let entries;
+      // each entry's own bytes: the answer's leaf hashes them (proof format v3)
+      const slices: Uint8Array[] = [];
       try {
-        entries = decodeBatch(pt, this.limits);
+        entries = decodeBatch(pt, this.limits, slices);
       } catch (err) {
-        if (err instanceof BadMessageError) return this.badMessage(conn, err);
+        if (err instanceof BadMessageError) return this.badMessage(conn, err, pt);
         throw err;
       }
-      for (const e of entries) {
+      for (let i = 0; i < entries.length; i++) {
         if (conn.closingAt !== undefined) return;
-        if (e instanceof BadMessageError) this.badMessage(conn, e);
-        else this.onDecoded(conn, e);
+        const e = entries[i];
+        if (e instanceof BadMessageError) this.badMessage(conn, e, slices[i]);
+        else this.onDecoded(conn, e, slices[i]);
       }
       return;
     }
@@ -482,21 +525,22 @@ export class AxonServer {
     try {
       msg = decodeMessage(pt, this.limits);
     } catch (err) {
-      if (err instanceof BadMessageError) return this.badMessage(conn, err);
+      if (err instanceof BadMessageError) return this.badMessage(conn, err, pt);
       throw err;
     }
-    this.onDecoded(conn, msg);
+    this.onDecoded(conn, msg, pt);
   }
 
-  private badMessage(conn: Conn, err: BadMessageError): void {
+  /** A message that did not decode (q: its bytes, or the whole frame's when the frame did not) is answered 400. */
+  private badMessage(conn: Conn, err: BadMessageError, q: Uint8Array): void {
     const id = typeof err.context.id === 'number' ? err.context.id : 0;
-    this.respondRaw(conn, id, ZERO_DIGEST, 'bad_request', undefined, { code: err.code, message: err.message, context: jsonSafe(err.context) }, Date.now());
+    this.respondRaw(conn, id, q, 'bad_request', undefined, { code: err.code, message: err.message, context: jsonSafe(err.context) }, Date.now());
   }
 
-  private onDecoded(conn: Conn, msg: Message): void {
+  private onDecoded(conn: Conn, msg: Message, q: Uint8Array): void {
     switch (msg.t) {
       case 'request':
-        this.onRequest(conn, msg);
+        this.onRequest(conn, msg, q);
         return;
       case 'cancel': {
         const job = conn.pending.get(msg.id);
@@ -512,18 +556,17 @@ export class AxonServer {
         return;
       }
       default:
-        this.respondRaw(conn, 0, ZERO_DIGEST, 'bad_request', undefined, { code: 'protocol.unexpected_message', message: `a client does not send ${msg.t} messages`, context: {} }, Date.now());
+        this.respondRaw(conn, 0, q, 'bad_request', undefined, { code: 'protocol.unexpected_message', message: `a client does not send ${msg.t} messages`, context: {} }, Date.now());
     }
   }
 
-  private onRequest(conn: Conn, req: RequestMessage): void {
+  private onRequest(conn: Conn, req: RequestMessage, q: Uint8Array): void {
     const now = Date.now();
     this.stats.requests++;
-    const reqDigest = requestDigestV2(req);
-    const job: Job = { conn, req, reqDigest, priority: 0, received: now, deadline: now + Math.min(req.timeoutMs, this.options.maxTimeoutMs), t0: 0, done: false };
+    const job: Job = { conn, req, q, priority: 0, received: now, deadline: now + Math.min(req.timeoutMs, this.options.maxTimeoutMs), t0: 0, done: false };
     const hotkey = conn.hotkey as string;
     const reject = (status: StatusName, code: string, message: string, context: Record<string, unknown> = {}) => {
-      this.respondRaw(conn, req.id, reqDigest, status, undefined, { code, message, context }, now, req.proofWait);
+      this.respondRaw(conn, req.id, q, status, undefined, { code, message, context }, now, req.proofWait);
       this.checkIdle();
     };
     if (this.draining) return reject('shutting_down', 'shutting_down', 'the miner is shutting down');
@@ -686,9 +729,10 @@ export class AxonServer {
     if (this.running === 0 && this.queue.size === 0) {
       // nothing running or queued: sign now if a client waits for a pending proof. Answers just
       // sent whose leaves are not hashed yet are hashed first (addLeaves then calls idle()), so
-      // one signature covers them too instead of a second one a moment later
-      if (this.leafQueue.length > 0) this.addLeaves();
-      else this.batcher.idle();
+      // one signature covers them too instead of a second one a moment later; answers still
+      // waiting for the end of the turn are written first (flushOut then does this)
+      if (this.outConns.length > 0) this.idleAfterFlush = true;
+      else this.leavesThenIdle();
       const w = this.idleWaiters;
       this.idleWaiters = [];
       for (const f of w) f();
@@ -698,20 +742,25 @@ export class AxonServer {
   private respond(job: Job, status: StatusName, body: Body | undefined, error: WireError | undefined): void {
     if (job.done) return;
     job.done = true;
-    this.respondRaw(job.conn, job.req.id, job.reqDigest, status, body, error, job.received, job.req.proofWait);
+    this.respondRaw(job.conn, job.req.id, job.q, status, body, error, job.received, job.req.proofWait);
   }
 
-  private respondRaw(conn: Conn, id: number, reqDigest: Uint8Array, status: StatusName, body: Body | undefined, error: WireError | undefined, received: number, proofWait = false): void {
-    const msg: ResponseMessage = { t: 'response', id, status: Status[status], requestDigest: reqDigest };
+  /** Answers the request whose bytes were q. */
+  private respondRaw(conn: Conn, id: number, q: Uint8Array, status: StatusName, body: Body | undefined, error: WireError | undefined, received: number, proofWait = false): void {
+    const msg: ResponseMessage = { t: 'response', id, status: Status[status] };
     if (body) msg.body = body;
     if (error) msg.error = error;
     this.c.metrics.request(status, (Date.now() - received) / 1000);
-    if (!this.send(conn, msg)) return;
-    this.stats.responses++;
-    // the leaf is hashed after this turn's frames are written (they leave at the end of the
-    // turn's microtasks, this runs in the check phase): hashing is off the round trip's path;
-    // send order is kept (the client relies on it)
-    this.leafQueue.push({ conn, msg, proofWait });
+    if (this.send(conn, msg, { q, wait: proofWait })) this.stats.responses++;
+  }
+
+  /**
+   * An answer left (r: its bytes in the frame it left in). Its leaf is hashed after this turn's
+   * frames are written (they leave at the end of the turn's microtasks, this runs in the check
+   * phase): hashing is off the round trip's path; send order is kept (the client relies on it).
+   */
+  private queueLeaf(conn: Conn, id: number, leaf: LeafInfo, r: Uint8Array): void {
+    this.leafQueue.push({ conn, id, q: leaf.q, r, wait: leaf.wait });
     if (!this.leafImmediate) this.leafImmediate = setImmediate(this.addLeaves);
   }
 
@@ -721,9 +770,9 @@ export class AxonServer {
     const q = this.leafQueue;
     if (q.length === 0) return;
     this.leafQueue = [];
-    for (const { conn, msg, proofWait } of q) {
-      const session = conn.session as Session;
-      this.batcher.add(conn, msg.id, leafHashV2(session.id, session.remotePublicKey, msg.requestDigest, msg), proofWait);
+    for (const a of q) {
+      const session = a.conn.session as Session;
+      this.batcher.add(a.conn, a.id, leafHashV3(session.id, session.remotePublicKey, a.q, a.r), a.wait);
     }
     if (this.running === 0 && this.queue.size === 0) this.batcher.idle();
   };

@@ -8,7 +8,6 @@ import { Packr, Unpackr, RESET_BUFFER_MODE } from 'msgpackr';
 import type { DType, TensorData, TensorSpec } from '../model/interface';
 import { DTYPE_BYTES, isDType } from '../model/tensor';
 import { BadMessageError } from './errors';
-import { MAX_PROOF_LEAVES } from './proof';
 import type { Body, CancelMessage, Message, Meta, ProofMessage, RequestMessage, ResponseMessage, WelcomeMessage, WireError } from './types';
 
 /** byte size of one element per dtype (one table, in shared/model) */
@@ -33,6 +32,8 @@ export const defaultCodecLimits: CodecLimits = {
 };
 
 const MSG = { request: 1, response: 2, welcome: 3, proof: 4, cancel: 5 } as const;
+/** Largest leaf count a proof may claim (2^32 - 1: 32 levels) */
+export const MAX_PROOF_LEAVES = 0xffffffff;
 const SYNAPSE_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
 const TENSOR_NAME_RE = /^[^\u0000-\u001f]{1,128}$/;
 
@@ -67,7 +68,7 @@ function toWire(msg: Message): unknown[] {
     }
     case 'response': {
       const b = msg.body;
-      const w: unknown[] = [MSG.response, msg.id, msg.status, msg.requestDigest, b ? tensorsToWire(b.tensors) : null, b ? b.meta : null];
+      const w: unknown[] = [MSG.response, msg.id, msg.status, b ? tensorsToWire(b.tensors) : null, b ? b.meta : null];
       const e = msg.error;
       if (e) w.push([e.code, e.message, e.context]);
       return w;
@@ -104,21 +105,98 @@ export function encodeBatchUnsafe(msgs: readonly Message[]): Buffer {
   return packr.pack(wire, RESET_BUFFER_MODE);
 }
 
+/** Scratch for encodeBatch: grows to the largest frame encoded, copied out once per frame. */
+let batchScratch = Buffer.allocUnsafeSlow(16 * 1024);
+
+/**
+ * The same bytes as encodeBatchUnsafe, in a fresh buffer, and `slices[i]` set to message i's own
+ * bytes inside it (an array's elements are packed one after the other): what proof format v3
+ * hashes. One message gives the message alone (a data frame's plaintext), not an array of one.
+ */
+export function encodeBatch(msgs: readonly Message[], slices: Uint8Array[]): Buffer {
+  const k = msgs.length;
+  if (k === 1) {
+    const b = Buffer.from(packr.pack(toWire(msgs[0]), RESET_BUFFER_MODE));
+    slices[0] = b;
+    return b;
+  }
+  if (k < 1 || k > MAX_BATCH_MESSAGES) throw new RangeError(`a batch frame carries 1..${MAX_BATCH_MESSAGES} messages, not ${k}`);
+  let out = batchScratch;
+  let n = 0;
+  if (k < 16) out[n++] = 0x90 | k;
+  else {
+    out[n++] = 0xdc;
+    out[n++] = k >> 8;
+    out[n++] = k & 0xff;
+  }
+  const ends = new Array<number>(k);
+  for (let i = 0; i < k; i++) {
+    const m = packr.pack(toWire(msgs[i]), RESET_BUFFER_MODE);
+    if (n + m.length > out.length) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(out.length * 2, n + m.length));
+      out.copy(bigger, 0, 0, n);
+      out = batchScratch = bigger;
+    }
+    m.copy(out, n);
+    n += m.length;
+    ends[i] = n;
+  }
+  const b = Buffer.allocUnsafe(n);
+  out.copy(b, 0, 0, n);
+  let start = k < 16 ? 1 : 3;
+  for (let i = 0; i < k; i++) {
+    slices[i] = b.subarray(start, ends[i]);
+    start = ends[i];
+  }
+  return b;
+}
+
 /** One entry of a decoded batch: the message, or the BadMessageError that entry alone raised. */
 export type BatchEntry = Message | BadMessageError;
+
+const BATCH_SHAPE = `a batch frame carries an array of 1..${MAX_BATCH_MESSAGES} messages`;
 
 /**
  * Decodes a batch frame's plaintext. Throws BadMessageError when the plaintext is not an array of
  * 1..MAX_BATCH_MESSAGES entries; a malformed entry does not spoil the others (it comes back as
- * its BadMessageError, with the entry's id when readable).
+ * its BadMessageError, with the entry's id when readable). With `slices`, `slices[i]` is set to
+ * entry i's own bytes (a view into `bytes`): what proof format v3 hashes.
  */
-export function decodeBatch(bytes: Uint8Array, limits: CodecLimits = defaultCodecLimits): BatchEntry[] {
-  const raw = unpack(bytes);
-  if (!Array.isArray(raw) || raw.length < 1 || raw.length > MAX_BATCH_MESSAGES) {
-    throw new BadMessageError(`a batch frame carries an array of 1..${MAX_BATCH_MESSAGES} messages`, { field: 'batch' });
+export function decodeBatch(bytes: Uint8Array, limits: CodecLimits = defaultCodecLimits, slices?: Uint8Array[]): BatchEntry[] {
+  // the array header is read here, its elements one by one (msgpackr reports where each ends)
+  const b0 = bytes.length > 0 ? bytes[0] : -1;
+  let k: number;
+  let off: number;
+  if ((b0 & 0xf0) === 0x90) {
+    k = b0 & 0x0f;
+    off = 1;
+  } else if (b0 === 0xdc && bytes.length >= 3) {
+    k = (bytes[1] << 8) | bytes[2];
+    off = 3;
+  } else if (b0 === 0xdd && bytes.length >= 5) {
+    k = ((bytes[1] << 24) | (bytes[2] << 16) | (bytes[3] << 8) | bytes[4]) >>> 0;
+    off = 5;
+  } else {
+    // not an array: valid msgpack of another type, or not msgpack at all
+    unpack(bytes);
+    throw new BadMessageError(BATCH_SHAPE, { field: 'batch' });
   }
-  const out = new Array<BatchEntry>(raw.length);
-  for (let i = 0; i < raw.length; i++) {
+  if (k < 1 || k > MAX_BATCH_MESSAGES) throw new BadMessageError(BATCH_SHAPE, { field: 'batch' });
+  const raw: unknown[] = [];
+  const body = bytes.subarray(off);
+  try {
+    unpackr.unpackMultiple(body, (value: unknown, start?: number, end?: number) => {
+      if (raw.length === k) throw new BadMessageError('message is not valid msgpack', { reason: 'bytes after the last message of the batch' });
+      raw.push(value);
+      if (slices) slices.push(body.subarray(start, end));
+    });
+  } catch (err) {
+    if (err instanceof BadMessageError) throw err;
+    throw new BadMessageError('message is not valid msgpack', { reason: err instanceof Error ? err.message.slice(0, 80) : 'decode' });
+  }
+  if (raw.length !== k) throw new BadMessageError('message is not valid msgpack', { reason: `the batch names ${k} messages and holds ${raw.length}` });
+  const out = new Array<BatchEntry>(k);
+  for (let i = 0; i < k; i++) {
     try {
       out[i] = decodeWire(raw[i], limits);
     } catch (err) {
@@ -183,19 +261,17 @@ function decodeRequest(raw: unknown[], id: number | undefined, limits: CodecLimi
   return r;
 }
 
-/** [2, id, status, request digest, tensors | nil, meta | nil, error?] */
+/** [2, id, status, tensors | nil, meta | nil, error?] */
 function decodeResponse(raw: unknown[], id: number | undefined, limits: CodecLimits): ResponseMessage {
   if (id === undefined) throw new BadMessageError('response id must be a non-negative integer', { field: 'id' });
-  if (raw.length !== 6 && raw.length !== 7) throw new BadMessageError('a response is [2, id, status, request digest, tensors, meta, error?]', { id, field: 'length' });
+  if (raw.length !== 5 && raw.length !== 6) throw new BadMessageError('a response is [2, id, status, tensors, meta, error?]', { id, field: 'length' });
   const c = raw[2];
   if (!isUint(c) || c > 999) throw new BadMessageError('bad status', { id, field: 'status' });
-  const rd = raw[3];
-  if (!isBytes(rd, 32)) throw new BadMessageError('bad request digest', { id, field: 'requestDigest' });
-  const r: ResponseMessage = { t: 'response', id, status: c, requestDigest: rd };
-  const x = raw[4];
-  const m = raw[5];
+  const r: ResponseMessage = { t: 'response', id, status: c };
+  const x = raw[3];
+  const m = raw[4];
   if (x !== null || m !== null) r.body = decodeBody(x ?? [], m ?? {}, id, limits);
-  if (raw.length === 7) r.error = decodeWireError(raw[6], id);
+  if (raw.length === 6) r.error = decodeWireError(raw[5], id);
   return r;
 }
 

@@ -7,8 +7,14 @@
  * connection receives the root, the signature and a range proof for its answers. One sr25519
  * signature then covers hundreds of responses.
  *
- * Format v2 (current; two SHA-256 per answer, and the request digest does not depend on the id, so
- * a validator sending one challenge to many miners hashes it once):
+ * Format v3 (current, wire v4; one SHA-256 per answer, over the bytes that crossed the wire):
+ *   leaf           = SHA-256(0x00 | "subnet-ts/leaf/v3" | session id | validator pubkey
+ *                            | u32 len(q) | q | u32 len(r) | r)
+ *   where q is the request message's msgpack bytes exactly as the miner received them (inside
+ *   its frame's plaintext) and r the response message's msgpack bytes exactly as it sent them.
+ *   Nothing is re-serialised: both sides hash bytes they already hold, and the proof carries q
+ *   and r, so a third party reads the request and the answer from the proof itself.
+ * Format v2 (proofs logged before 25 Nov, session 5; still verified):
  *   requestDigest  = SHA-256("subnet-ts/request/v2" | synapse | tensors | meta)
  *   leaf           = SHA-256(0x00 | "subnet-ts/leaf/v2" | session id | validator pubkey | requestDigest
  *                            | id | status | tensors | meta | error)
@@ -20,31 +26,36 @@
  *   node           = SHA-256(0x01 | left | right)       (an odd last node is carried up unchanged)
  *   signature      = sr25519_miner("subnet-ts/proof/v1" | miner pubkey | root | count u32 | ts u64)
  *
- * Tensors are hashed as name, dtype, shape and raw bytes, sorted by name; meta and error context
+ * v1/v2 hash tensors as name, dtype, shape and raw bytes, sorted by name; meta and error context
  * as canonical JSON (sorted keys). Everything here is pure (no I/O); `verifyProof` is what a
  * third party runs.
  */
 import * as crypto from 'node:crypto';
 import { decodeAddress, encodeAddress } from '@polkadot/util-crypto';
 import { sigVerify } from './sr25519';
-import type { TensorData } from '../model/interface';
-import type { Body, Meta, WireError } from './types';
+import { decodeMessage, MAX_PROOF_LEAVES } from './codec';
+import { BadMessageError } from './errors';
+import type { Body, Message, RequestMessage, ResponseMessage, WireError } from './types';
 
 const SS58 = 42;
 export const ZERO_DIGEST = new Uint8Array(32);
 
 /** What a third party needs, besides the response itself, to check that the miner sent it. */
 export interface ResponseProof {
-  /** digest format (see above): 2 now, 1 for proofs made before */
-  v: 1 | 2;
+  /** leaf format (see above): 3 now, 2 and 1 for proofs made before */
+  v: 1 | 2 | 3;
   /** ss58 of the miner hotkey that signed */
   miner: string;
   /** ss58 of the validator hotkey the response was sent to */
   validator: string;
   /** hex: the connection's session id (handshake transcript hash) */
   session: string;
-  /** hex: digest of the request as the miner received it */
-  requestDigest: string;
+  /** v1/v2 — hex: digest of the request as the miner received it */
+  requestDigest?: string;
+  /** v3 — base64: the request message's msgpack bytes as the miner received them */
+  request?: string;
+  /** v3 — base64: the response message's msgpack bytes as the miner sent them */
+  response?: string;
   /** hex: Merkle root signed by the miner */
   root: string;
   /** leaves under the root */
@@ -254,11 +265,14 @@ export function leafHashV2(session: Uint8Array, validatorPub: Uint8Array, reqDig
   return w.digest(from);
 }
 
-interface CachedTensor {
-  name: string;
-  dtype: string;
-  shape: number[];
-  data: Uint8Array;
+const LEAF_LABEL_V3 = Buffer.concat([Buffer.from([0]), Buffer.from('subnet-ts/leaf/v3')]);
+
+/** v3 leaf: the connection, then the request and response messages' own bytes, length-prefixed. */
+export function leafHashV3(session: Uint8Array, validatorPub: Uint8Array, request: Uint8Array, response: Uint8Array): Buffer {
+  const w = W;
+  const from = w.n;
+  w.bytes(LEAF_LABEL_V3).bytes(session).bytes(validatorPub).u32(request.length).bytes(request).u32(response.length).bytes(response);
+  return w.digest(from);
 }
 
 /** Byte equality (a loop for short arrays, memcmp above 64 bytes). */
@@ -268,49 +282,6 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (n > 64) return Buffer.from(a.buffer, a.byteOffset, n).equals(Buffer.from(b.buffer, b.byteOffset, n));
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/**
- * v2 request digests remembered per tensors object: a validator sends one challenge to many
- * miners, and its digest is hashed once. A hit needs the same synapse, the same meta object (or
- * both empty) and tensors byte-equal to a private copy taken when the digest was made, so a body
- * changed in place is hashed again. Bodies above `maxBytes` are not remembered.
- */
-export class RequestDigestCache {
-  private readonly map = new WeakMap<object, { synapse: string; meta: Meta; tensors: CachedTensor[]; digest: Buffer }>();
-  hits = 0;
-  constructor(private readonly maxBytes = 64 * 1024) {}
-
-  digest(synapse: string, body: Body): Buffer {
-    const e = this.map.get(body.tensors);
-    if (e && e.synapse === synapse && (e.meta === body.meta || (isEmpty(e.meta) && isEmpty(body.meta))) && this.same(e.tensors, body.tensors)) {
-      this.hits++;
-      return e.digest;
-    }
-    const digest = requestDigestV2({ synapse, body });
-    let bytes = 0;
-    const tensors: CachedTensor[] = [];
-    for (const name in body.tensors) {
-      const t = body.tensors[name];
-      bytes += t.data.length;
-      tensors.push({ name, dtype: t.dtype, shape: [...t.shape], data: new Uint8Array(t.data) });
-    }
-    if (bytes <= this.maxBytes) this.map.set(body.tensors, { synapse, meta: body.meta, tensors, digest });
-    return digest;
-  }
-
-  private same(cached: CachedTensor[], cur: Record<string, TensorData>): boolean {
-    let n = 0;
-    for (const _k in cur) n++;
-    if (n !== cached.length) return false;
-    for (const c of cached) {
-      const t = cur[c.name];
-      if (!t || t.dtype !== c.dtype || t.shape.length !== c.shape.length) return false;
-      for (let i = 0; i < c.shape.length; i++) if (t.shape[i] !== c.shape[i]) return false;
-      if (!bytesEqual(t.data, c.data)) return false;
-    }
-    return true;
-  }
 }
 
 const LEAF_LABEL = Buffer.concat([Buffer.from([0]), Buffer.from('subnet-ts/leaf/v1')]);
@@ -401,8 +372,7 @@ export interface RangeTree {
   right: (Uint8Array | undefined)[];
 }
 
-/** Largest leaf count a proof may claim (2^32 - 1: 32 levels) */
-export const MAX_PROOF_LEAVES = 0xffffffff;
+export { MAX_PROOF_LEAVES };
 
 /**
  * Rebuilds the root from the range's leaves and the frontier; undefined when the range does not
@@ -494,11 +464,15 @@ function hexBytes(s: unknown, len: number): Buffer | undefined {
   return Buffer.from(s, 'hex');
 }
 
-export type ProofVerdict = { ok: true } | { ok: false; reason: 'malformed' | 'request_mismatch' | 'path_mismatch' | 'root_mismatch' | 'bad_signature' };
+export type ProofVerdict =
+  | { ok: true }
+  | { ok: false; reason: 'malformed' | 'request_mismatch' | 'response_mismatch' | 'path_mismatch' | 'root_mismatch' | 'bad_signature' };
 
 /**
  * Checks that `proof` shows the miner signed `response` (and, when given, that the response
- * answered `request`). Pure: needs sr25519 wasm ready (`protocolReady()`), nothing else.
+ * answered `request`). For a v3 proof the request and response are read from the proof's own
+ * bytes and must match the ones given. Pure: needs sr25519 wasm ready (`protocolReady()`),
+ * nothing else.
  */
 export function verifyProof(proof: ResponseProof, response: ProvableResponse, request?: ProvableRequest): ProofVerdict {
   let minerPub: Uint8Array;
@@ -510,21 +484,90 @@ export function verifyProof(proof: ResponseProof, response: ProvableResponse, re
     return { ok: false, reason: 'malformed' };
   }
   const session = hexBytes(proof.session, 32);
-  const reqD = hexBytes(proof.requestDigest, 32);
   const root = hexBytes(proof.root, 32);
   const sig = hexBytes(proof.signature, 64);
   const path = Array.isArray(proof.path) ? proof.path.map((p) => hexBytes(p, 32)) : [undefined];
-  if (!session || !reqD || !root || !sig || path.some((p) => !p) || !Number.isSafeInteger(proof.ts) || proof.ts < 0 || minerPub.length !== 32 || validatorPub.length !== 32) {
+  if (!session || !root || !sig || path.some((p) => !p) || !Number.isSafeInteger(proof.ts) || proof.ts < 0 || minerPub.length !== 32 || validatorPub.length !== 32) {
     return { ok: false, reason: 'malformed' };
   }
-  if (proof.v !== 1 && proof.v !== 2) return { ok: false, reason: 'malformed' };
-  if (request && !(proof.v === 2 ? requestDigestV2(request) : requestDigest(request)).equals(reqD)) return { ok: false, reason: 'request_mismatch' };
-  const leaf = proof.v === 2 ? leafHashV2(session, validatorPub, reqD, response) : leafHash(session, validatorPub, responseDigest(reqD, response));
+  let leaf: Buffer;
+  if (proof.v === 3) {
+    const q = base64Bytes(proof.request);
+    const r = base64Bytes(proof.response);
+    if (!q || !r) return { ok: false, reason: 'malformed' };
+    const sent = decodeProven(r);
+    if (!sent || sent.t !== 'response' || !sameResponse(sent, response)) return { ok: false, reason: 'response_mismatch' };
+    if (request) {
+      const asked = decodeProven(q);
+      if (!asked || asked.t !== 'request' || asked.id !== sent.id || !sameRequest(asked, request)) return { ok: false, reason: 'request_mismatch' };
+    }
+    leaf = leafHashV3(session, validatorPub, q, r);
+  } else if (proof.v === 1 || proof.v === 2) {
+    const reqD = hexBytes(proof.requestDigest, 32);
+    if (!reqD) return { ok: false, reason: 'malformed' };
+    if (request && !(proof.v === 2 ? requestDigestV2(request) : requestDigest(request)).equals(reqD)) return { ok: false, reason: 'request_mismatch' };
+    leaf = proof.v === 2 ? leafHashV2(session, validatorPub, reqD, response) : leafHash(session, validatorPub, responseDigest(reqD, response));
+  } else return { ok: false, reason: 'malformed' };
   const got = rootFromPath(leaf, proof.index, proof.count, path as Buffer[]);
   if (!got) return { ok: false, reason: 'path_mismatch' };
   if (!Buffer.from(got).equals(root)) return { ok: false, reason: 'root_mismatch' };
   const ok = sigVerify(proofSigMessage(minerPub, root, proof.count, proof.ts), sig, minerPub);
   return ok ? { ok: true } : { ok: false, reason: 'bad_signature' };
+}
+
+const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+function base64Bytes(s: unknown): Buffer | undefined {
+  if (typeof s !== 'string' || s.length % 4 !== 0 || !BASE64_RE.test(s)) return undefined;
+  return Buffer.from(s, 'base64');
+}
+
+/** A message read back from a v3 proof's bytes (undefined when they are not one). */
+function decodeProven(bytes: Uint8Array): Message | undefined {
+  try {
+    return decodeMessage(bytes);
+  } catch (err) {
+    if (err instanceof BadMessageError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The request and the response a v3 proof carries, decoded (what a third party reads from a logged
+ * proof; check the proof with verifyProof first). Undefined for a v1/v2 proof or bytes that do
+ * not decode.
+ */
+export function provenMessages(proof: ResponseProof): { request: RequestMessage; response: ResponseMessage } | undefined {
+  if (proof.v !== 3) return undefined;
+  const q = base64Bytes(proof.request);
+  const r = base64Bytes(proof.response);
+  const request = q && decodeProven(q);
+  const response = r && decodeProven(r);
+  if (!request || request.t !== 'request' || !response || response.t !== 'response') return undefined;
+  return { request, response };
+}
+
+function sameBody(a: Body | undefined, b: Body | undefined): boolean {
+  if (!a || !b) return !a && !b;
+  const an = Object.keys(a.tensors);
+  if (an.length !== Object.keys(b.tensors).length) return false;
+  for (const name of an) {
+    const x = a.tensors[name];
+    const y = b.tensors[name];
+    if (!y || x.dtype !== y.dtype || x.shape.length !== y.shape.length || !x.shape.every((d, i) => d === y.shape[i]) || !bytesEqual(x.data, y.data)) return false;
+  }
+  return canonicalJson(a.meta ?? {}) === canonicalJson(b.meta ?? {});
+}
+
+function sameResponse(sent: ResponseMessage, res: ProvableResponse): boolean {
+  if (sent.id !== res.id || sent.status !== res.status || !sameBody(sent.body, res.body)) return false;
+  const a = sent.error;
+  const b = res.error;
+  if (!a || !b) return !a && !b;
+  return a.code === b.code && a.message === b.message && canonicalJson(a.context ?? {}) === canonicalJson(b.context ?? {});
+}
+
+function sameRequest(asked: RequestMessage, req: ProvableRequest): boolean {
+  return asked.synapse === req.synapse && sameBody(asked.body, req.body);
 }
 
 export function hex(b: Uint8Array): string {

@@ -17,7 +17,7 @@ import { ProtocolError } from './errors';
  * instead of maps (25 Nov, session 4; 2 brought the range proofs and proof format v2): an older
  * peer gets a clean 4013 unsupported_version instead of misreading frames.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 export const FRAME_KIND = { clientHello: 0x01, serverHello: 0x02, clientAuth: 0x03, data: 0x10, batch: 0x11 } as const;
 export const DATA_HEADER_LEN = 10;
 export const TAG_LEN = 16;

@@ -37,8 +37,6 @@ export interface ResponseMessage {
   status: number;
   body?: Body;
   error?: WireError;
-  /** digest of the request as the miner received it (32 bytes; zeros when it could not be decoded) */
-  requestDigest: Uint8Array;
 }
 
 /** First frame the miner sends after a verified handshake: its limits and what it serves. */

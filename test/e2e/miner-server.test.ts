@@ -9,7 +9,7 @@ import { WebSocket, type RawData } from 'ws';
 import { devKeypair, keysReady } from '../../shared/keys';
 import type { Keypair } from '../../shared/keys/interface';
 import { FakeModelRunner, generateInputs } from '../../shared/model';
-import { ClientHandshake, Close, decodeBatch, decodeMessage, encodeBatchUnsafe, encodeMessage, FRAME_KIND, PROTOCOL_VERSION, protocolReady, Status, verifyProof, type Message, type ResponseProof } from '../../shared/protocol';
+import { ClientHandshake, Close, decodeBatch, decodeMessage, encodeBatchUnsafe, encodeMessage, FRAME_KIND, PROTOCOL_VERSION, protocolReady, provenMessages, Status, verifyProof, type Message, type ResponseProof } from '../../shared/protocol';
 import type { QueryResult } from '../../validator/client';
 import { AllowAllPolicy, AxonServer, modelHandler, type AxonOptions, type Handler, type Policy, type PolicyDecision } from '../../miner';
 import { ClientPool } from '../../validator/client';
@@ -455,10 +455,19 @@ describe('provenance', () => {
       expect(verifyProof(r.proof!, provable(r), { id: r.requestId!, synapse: 'infer', body: { tensors: req().tensors, meta: {} } })).toEqual({ ok: true });
       // what the validator logs: the plain JSON form, which verifies the same
       const plain = JSON.parse(JSON.stringify(r.proof)) as ResponseProof;
-      expect(Object.keys(plain).sort()).toEqual(['count', 'index', 'miner', 'path', 'requestDigest', 'root', 'session', 'signature', 'ts', 'v', 'validator']);
-      expect(plain.v).toBe(2);
+      expect(Object.keys(plain).sort()).toEqual(['count', 'index', 'miner', 'path', 'request', 'response', 'root', 'session', 'signature', 'ts', 'v', 'validator']);
+      expect(plain.v).toBe(3);
       expect(verifyProof(plain, provable(r)).ok).toBe(true);
+      // format v3 carries the request and the answer themselves: a third party reads both from the proof
+      const both = provenMessages(plain)!;
+      expect(both.request).toMatchObject({ t: 'request', id: r.requestId, synapse: 'infer' });
+      expect(Buffer.from(both.request.body.tensors.x.data)).toEqual(Buffer.from(req().tensors.x.data));
+      expect(both.response).toMatchObject({ t: 'response', id: r.requestId, status: 200 });
+      expect(Buffer.from(both.response.body!.tensors.y.data)).toEqual(Buffer.from(r.outputs!.y.data));
     }
+    // a proof shown with another request than the one answered fails
+    const other = { ...req().tensors.x, data: new Uint8Array(req().tensors.x.data).fill(0) };
+    expect(verifyProof(rs[0].proof!, provable(rs[0]), { id: rs[0].requestId!, synapse: 'infer', body: { tensors: { x: other }, meta: {} } })).toEqual({ ok: false, reason: 'request_mismatch' });
     // tampering with any answer breaks its proof
     const r0 = rs[0];
     const y = r0.outputs!.y;

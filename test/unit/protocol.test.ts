@@ -12,6 +12,7 @@ import {
   Close,
   decodeBatch,
   decodeMessage,
+  encodeBatch,
   encodeBatchUnsafe,
   encodeMessage,
   FRAME_KIND,
@@ -32,8 +33,9 @@ import {
   rootFromRange,
   canonicalJson,
   leafHashV2,
+  leafHashV3,
+  provenMessages,
   requestDigestV2,
-  RequestDigestCache,
   ServerHandshake,
   type Session,
   Status,
@@ -106,8 +108,8 @@ describe('codec', () => {
     const msgs = [
       { t: 'request' as const, id: 1, synapse: 'infer', timeoutMs: 500, body },
       { t: 'request' as const, id: 2, synapse: 'infer', timeoutMs: 500, body, proofWait: true },
-      { t: 'response' as const, id: 1, status: 200, requestDigest: new Uint8Array(32).fill(9), body },
-      { t: 'response' as const, id: 2, status: 422, requestDigest: new Uint8Array(32), error: { code: 'model.shape', message: 'm', context: { dim: 1 } } },
+      { t: 'response' as const, id: 1, status: 200, body },
+      { t: 'response' as const, id: 2, status: 422, error: { code: 'model.shape', message: 'm', context: { dim: 1 } } },
       { t: 'cancel' as const, id: 3 },
       { t: 'proof' as const, root: new Uint8Array(32).fill(1), count: 3, ts: 5, signature: new Uint8Array(64).fill(2), first: 2, ids: [1], frontier: [new Uint8Array(32)] },
       { t: 'welcome' as const, version: 1, synapses: ['infer'], inputs: [{ name: 'x', dtype: 'float32' as const, shape: [null, 4] }], outputs: [], limits: { maxPayload: 1, maxInFlightPerConnection: 2, maxTimeoutMs: 3 }, meta: {} },
@@ -143,8 +145,11 @@ describe('codec', () => {
     ['rank too high', [1, 1, 'infer', 10, [T('a', 'uint8', [1, 1, 1, 1, 1, 1, 1, 1, 1], Buffer.alloc(1))], {}], 'tensors.a'],
     ['meta not json', [1, 1, 'infer', 10, [], { a: Buffer.alloc(1) }], 'meta'],
     ['proof wait not 0/1', [1, 1, 'infer', 10, [], {}, 'yes'], 'wait'],
-    ['response with a short digest', [2, 1, 200, Buffer.alloc(31), null, null], 'requestDigest'],
-    ['response with a bad error', [2, 1, 500, Buffer.alloc(32), null, null, { c: 'x', m: 'y' }], 'error'],
+    ['response too short', [2, 1, 200, null], 'length'],
+    ['response of wire v3 (a request digest where the tensors go)', [2, 1, 200, Buffer.alloc(32), null, null], 'tensors'],
+    ['response of wire v3 with a body', [2, 1, 200, Buffer.alloc(32), [], {}, null], 'length'],
+    ['response with a bad status', [2, 1, 1000, null, null], 'status'],
+    ['response with a bad error', [2, 1, 500, null, null, { c: 'x', m: 'y' }], 'error'],
     ['cancel with extra fields', [5, 1, 2], 'length'],
     ['proof range past the leaf count', [4, Buffer.alloc(32), 2, 1, Buffer.alloc(64), 1, [1, 2], []], ''],
     ['proof without ids', [4, Buffer.alloc(32), 2, 1, Buffer.alloc(64), 0, [], []], ''],
@@ -373,6 +378,53 @@ describe('batch frames (kind 0x11: many messages under one AEAD)', () => {
     }
   });
 
+  it('encodeBatch gives the same bytes as encodeBatchUnsafe and each message\'s own bytes (what proof format v3 hashes)', () => {
+    const many = Array.from({ length: 40 }, (_, i) => ({ t: 'request' as const, id: i + 1, synapse: 'infer', timeoutMs: 500 + i, body }));
+    for (const msgs of [batch(), many.slice(0, 15), many.slice(0, 16), many]) {
+      const slices: Uint8Array[] = [];
+      const pt = encodeBatch(msgs, slices);
+      expect(hex(pt)).toBe(hex(encodeBatchUnsafe(msgs)));
+      expect(slices.map(hex)).toEqual(msgs.map((m) => hex(encodeMessage(m))));
+      // the receiver finds the same bytes for each entry
+      const back: Uint8Array[] = [];
+      expect(decodeBatch(pt, undefined, back)).toEqual(msgs);
+      expect(back.map(hex)).toEqual(slices.map(hex));
+    }
+    // one message is a data frame's plaintext: the message alone, not an array of one
+    const one: Uint8Array[] = [];
+    expect(hex(encodeBatch([batch()[1]], one))).toBe(hex(encodeMessage(batch()[1])));
+    expect(hex(one[0])).toBe(hex(encodeMessage(batch()[1])));
+    // frames larger than the scratch buffer
+    const big = { tensors: { x: tensorFrom('uint8', [40_000], new Uint8Array(40_000).fill(3)) }, meta: {} };
+    const bigs = [1, 2, 3].map((id) => ({ t: 'request' as const, id, synapse: 'infer', timeoutMs: 5, body: big }));
+    const s3: Uint8Array[] = [];
+    expect(decodeBatch(encodeBatch(bigs, s3))).toEqual(bigs);
+    expect(s3.map((x) => x.length)).toEqual(bigs.map((m) => encodeMessage(m).length));
+    expect(() => encodeBatch([], [])).toThrow(RangeError);
+  });
+
+  it('a batch whose header and entries disagree is one BadMessageError', () => {
+    const packr = new Packr({ useRecords: false });
+    const two = Buffer.concat([Buffer.from([0x92]), packr.pack([5, 1]), packr.pack([5, 2])]);
+    expect(decodeBatch(two)).toEqual([{ t: 'cancel', id: 1 }, { t: 'cancel', id: 2 }]);
+    const cases: [string, Buffer][] = [
+      ['fewer entries than the header names', Buffer.concat([Buffer.from([0x93]), packr.pack([5, 1]), packr.pack([5, 2])])],
+      ['bytes after the last entry', Buffer.concat([two, packr.pack([5, 3])])],
+      ['a truncated last entry', two.subarray(0, two.length - 1)],
+      ['an array16 header cut short', Buffer.from([0xdc, 0x00])],
+      ['an empty plaintext', Buffer.alloc(0)],
+    ];
+    for (const [name, bytes] of cases) {
+      let err: unknown;
+      try {
+        decodeBatch(bytes);
+      } catch (e) {
+        err = e;
+      }
+      expect([name, err instanceof BadMessageError]).toEqual([name, true]);
+    }
+  });
+
   it('the welcome advertises batch frames (bf: 1) only when set', () => {
     const w = { t: 'welcome' as const, version: 1, synapses: [], inputs: [], outputs: [], limits: { maxPayload: 1, maxInFlightPerConnection: 2, maxTimeoutMs: 3 }, meta: {} };
     expect(decodeMessage(encodeMessage(w))).toEqual(w);
@@ -496,6 +548,78 @@ describe('provenance proofs', () => {
     }
   });
 
+  /** A v3 proof over the messages' own bytes, as the miner and the client build it. */
+  function makeProofV3(tamper: { request?: Uint8Array; response?: Uint8Array } = {}) {
+    const request = { id: 5, synapse: 'infer', body: { tensors: { x: tensorFrom('float32', [2], new Float32Array([1, 2])) }, meta: {} } };
+    const response = { id: 5, status: Status.ok, body: { tensors: { y: tensorFrom('float32', [1], new Float32Array([3])) }, meta: { b: 1, a: 2 } } };
+    const q = tamper.request ?? encodeMessage({ t: 'request', timeoutMs: 1000, ...request });
+    const r = tamper.response ?? encodeMessage({ t: 'response', ...response });
+    const session = new Uint8Array(32).fill(4);
+    const leaf = leafHashV3(session, validator.publicKey, q, r);
+    const leaves = [createHash('sha256').update('other').digest(), leaf, createHash('sha256').update('x').digest()];
+    const root = merkleRoot(leaves);
+    const ts = 1_700_000_000_000;
+    const proof: ResponseProof = {
+      v: 3, miner: miner.address, validator: validator.address, session: hex(session), request: Buffer.from(q).toString('base64'), response: Buffer.from(r).toString('base64'),
+      root: hex(root), count: 3, index: 1, path: merklePath(merkleLevels(leaves), 1).map(hex), ts, signature: hex(miner.sign(proofSigMessage(miner.publicKey, root, 3, ts))),
+    };
+    return { request, response, proof };
+  }
+
+  it('v3 leaves hash the connection and both messages\' bytes, length-prefixed (pinned and recomputed)', () => {
+    const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(v); return b; };
+    const sess = Buffer.alloc(32, 1);
+    const vpub = Buffer.alloc(32, 2);
+    const q = Buffer.from('request bytes');
+    const r = Buffer.from('response');
+    const want = createHash('sha256').update(Buffer.from([0])).update('subnet-ts/leaf/v3').update(sess).update(vpub).update(u32(q.length)).update(q).update(u32(r.length)).update(r).digest('hex');
+    expect(hex(leafHashV3(sess, vpub, q, r))).toBe(want);
+    expect(want).toBe(PINNED_V3_LEAF);
+    // the length prefixes keep the split between request and response unambiguous
+    expect(hex(leafHashV3(sess, vpub, Buffer.from('request byte'), Buffer.from('sresponse')))).not.toBe(want);
+    expect(hex(leafHashV3(sess, vpub, new Uint8Array(0), new Uint8Array(0)))).toHaveLength(64);
+  });
+
+  it('verifyProof accepts a genuine v3 proof; a third party reads the request and the answer from it', () => {
+    const { request, response, proof } = makeProofV3();
+    expect(verifyProof(proof, response, request)).toEqual({ ok: true });
+    expect(verifyProof(proof, response)).toEqual({ ok: true });
+    expect(verifyProof(proof, { ...response, body: { ...response.body, meta: { a: 2, b: 1 } } })).toEqual({ ok: true });
+    const both = provenMessages(proof)!;
+    expect(both.request).toMatchObject({ t: 'request', id: 5, synapse: 'infer', timeoutMs: 1000 });
+    expect(both.response).toMatchObject({ t: 'response', id: 5, status: 200, body: { meta: { a: 2, b: 1 } } });
+    expect(Array.from(new Float32Array(new Uint8Array(both.response.body!.tensors.y.data).buffer))).toEqual([3]);
+    expect(provenMessages(makeProof(2).proof)).toBeUndefined();
+  });
+
+  it('verifyProof rejects any change to a v3 proof, its messages, or the response and request shown with it', () => {
+    const { request, response, proof } = makeProofV3();
+    const y = (v: number) => ({ ...response.body, tensors: { y: tensorFrom('float32', [1], new Float32Array([v])) } });
+    expect(verifyProof(proof, { ...response, body: y(3.0001) })).toEqual({ ok: false, reason: 'response_mismatch' });
+    expect(verifyProof(proof, { ...response, status: 500 })).toEqual({ ok: false, reason: 'response_mismatch' });
+    expect(verifyProof(proof, { ...response, id: 6 })).toEqual({ ok: false, reason: 'response_mismatch' });
+    expect(verifyProof(proof, { ...response, error: { code: 'x', message: 'y', context: {} } })).toEqual({ ok: false, reason: 'response_mismatch' });
+    expect(verifyProof(proof, response, { ...request, synapse: 'other' })).toEqual({ ok: false, reason: 'request_mismatch' });
+    expect(verifyProof(proof, response, { ...request, body: { ...request.body, meta: { k: 1 } } })).toEqual({ ok: false, reason: 'request_mismatch' });
+    // other bytes in the proof (a request or an answer the miner did not sign) change the leaf
+    const forged = makeProofV3({ response: encodeMessage({ t: 'response', ...response, body: y(4) }) }).proof;
+    expect(verifyProof({ ...proof, response: forged.response }, { ...response, body: y(4) })).toEqual({ ok: false, reason: 'root_mismatch' });
+    const forgedQ = makeProofV3({ request: encodeMessage({ t: 'request', timeoutMs: 9, ...request }) }).proof;
+    expect(verifyProof({ ...proof, request: forgedQ.request }, response, request)).toEqual({ ok: false, reason: 'root_mismatch' });
+    // bytes that are not the right kind of message
+    expect(verifyProof({ ...proof, response: proof.request }, response)).toEqual({ ok: false, reason: 'response_mismatch' });
+    expect(verifyProof({ ...proof, request: proof.response }, response, request)).toEqual({ ok: false, reason: 'request_mismatch' });
+    expect(verifyProof({ ...proof, response: Buffer.from([0xc1]).toString('base64') }, response)).toEqual({ ok: false, reason: 'response_mismatch' });
+    for (const bad of [undefined, 'not base64!', 'abc', 7]) {
+      expect(verifyProof({ ...proof, request: bad as string }, response)).toEqual({ ok: false, reason: 'malformed' });
+      expect(verifyProof({ ...proof, response: bad as string }, response)).toEqual({ ok: false, reason: 'malformed' });
+    }
+    expect(verifyProof({ ...proof, index: 0 }, response)).toEqual({ ok: false, reason: 'root_mismatch' });
+    expect(verifyProof({ ...proof, validator: other.address }, response)).toEqual({ ok: false, reason: 'root_mismatch' });
+    expect(verifyProof({ ...proof, ts: proof.ts + 1 }, response)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(verifyProof({ ...proof, v: 2 }, response)).toEqual({ ok: false, reason: 'malformed' }); // no request digest
+  });
+
   function makeProof(v: 1 | 2 = 2) {
     const request = { id: 5, synapse: 'infer', body: { tensors: { x: tensorFrom('float32', [2], new Float32Array([1, 2])) }, meta: {} } };
     const response = { id: 5, status: Status.ok, body: { tensors: { y: tensorFrom('float32', [1], new Float32Array([3])) }, meta: { b: 1, a: 2 } } };
@@ -546,34 +670,6 @@ describe('provenance proofs', () => {
     expect(hex(leafHashV2(Buffer.alloc(32, 1), Buffer.alloc(32, 2), rd, { id: 42, status: 200, body: { tensors: { y: t }, meta: {} } }))).toBe(PINNED_V2.leaf);
     expect(hex(leafHashV2(Buffer.alloc(32, 1), Buffer.alloc(32, 2), rd, { id: 43, status: 200, body: { tensors: { y: t }, meta: {} } }))).not.toBe(PINNED_V2.leaf);
   });
-
-  it('the request digest cache hashes a challenge once, and never serves a stale digest', () => {
-    const cache = new RequestDigestCache();
-    const x = new Float32Array([1, 2, 3, 4]);
-    const tensors = { x: tensorFrom('float32', [1, 4], x) };
-    const meta = {};
-    const d0 = cache.digest('infer', { tensors, meta });
-    expect(hex(cache.digest('infer', { tensors, meta: {} }))).toBe(hex(d0));
-    expect(cache.hits).toBe(1);
-    const fresh = (b: { tensors: Record<string, ReturnType<typeof tensorFrom>>; meta: Record<string, unknown> }, syn = 'infer') => hex(requestDigestV2({ synapse: syn, body: b }));
-    // bytes changed in place, shape changed in place, another synapse, another meta, another tensor: all recomputed
-    x[2] = 9;
-    expect(hex(cache.digest('infer', { tensors, meta }))).toBe(fresh({ tensors, meta }));
-    tensors.x.shape[1] = 4;
-    (tensors.x.shape as number[]).splice(0, 2, 2, 2);
-    expect(hex(cache.digest('infer', { tensors, meta }))).toBe(fresh({ tensors, meta }));
-    expect(hex(cache.digest('other', { tensors, meta }))).toBe(fresh({ tensors, meta }, 'other'));
-    const m2 = { a: 1 };
-    expect(hex(cache.digest('other', { tensors, meta: m2 }))).toBe(fresh({ tensors, meta: m2 }, 'other'));
-    (tensors as Record<string, ReturnType<typeof tensorFrom>>).z = tensorFrom('uint8', [1], new Uint8Array([1]));
-    expect(hex(cache.digest('other', { tensors, meta: m2 }))).toBe(fresh({ tensors, meta: m2 }, 'other'));
-    // a big body (over maxBytes) is never remembered
-    const small = new RequestDigestCache(8);
-    const big = { x: tensorFrom('float32', [1, 4], new Float32Array(4)) };
-    small.digest('infer', { tensors: big, meta });
-    small.digest('infer', { tensors: big, meta });
-    expect(small.hits).toBe(0);
-  });
 });
 
 // computed when format v2 was introduced (session 2); the random-body test checks the layout independently
@@ -581,3 +677,5 @@ const PINNED_V2 = {
   request: '8d878c82f4d020fd135afcbe4e8addd5f921c69ec958081ec09f0199d32aa168',
   leaf: '367d28b93c1b768c0660f6f1eb8908fd3147ecad0a1059e78e35ba004c1bb331',
 };
+// computed when format v3 was introduced (session 5) by the streaming layout in its test
+const PINNED_V3_LEAF = '0837850e1bfab99046947134d58c78ecd482e851479540883790ffa20fc4187a';

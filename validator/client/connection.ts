@@ -9,10 +9,10 @@ import type { Keypair } from '../../shared/keys/interface';
 import { decodeAddress } from '@polkadot/util-crypto';
 import { sigVerify } from '../../shared/protocol/sr25519';
 import { Close, closeName, statusName } from '../../shared/protocol/codes';
-import { decodeBatch, decodeMessage, encodeBatchUnsafe, encodeMessageUnsafe } from '../../shared/protocol/codec';
+import { decodeBatch, decodeMessage, encodeBatch } from '../../shared/protocol/codec';
 import { ProtocolError } from '../../shared/protocol/errors';
 import { ClientHandshake } from '../../shared/protocol/handshake';
-import { bytesEqual, hex, leafHashV2, proofSigMessage, rangePath, RequestDigestCache, rootFromRange, type RangeTree, type ResponseProof } from '../../shared/protocol/proof';
+import { bytesEqual, hex, leafHashV3, proofSigMessage, rangePath, rootFromRange, type RangeTree, type ResponseProof } from '../../shared/protocol/proof';
 import { FRAME_KIND, type Session } from '../../shared/protocol/session';
 import { sendCorked } from '../../shared/protocol/cork';
 import { traceWire } from '../../shared/trace';
@@ -24,7 +24,8 @@ interface Pending {
   id: number;
   /** the caller's target object, returned in the result */
   target: Target;
-  reqDigest: Uint8Array;
+  /** the request message's bytes as sent (set when its frame is encoded): the answer's leaf hashes them */
+  q?: Uint8Array;
   t0: number;
   /** performance.now() after which the request gives up */
   deadline: number;
@@ -42,8 +43,12 @@ interface Pending {
  * arrival order and a proof message covers the next `ids.length` of them.
  */
 interface AwaitingProof {
-  /** the answer as received (id, request digest, body): its leaf is hashed when its proof arrives, off the request path */
+  /** the answer as received: its leaf is hashed when its proof arrives, off the request path */
   msg: ResponseMessage;
+  /** its request's bytes as sent (undefined when unknown: an answer to a message we cannot name) */
+  q: Uint8Array | undefined;
+  /** the answer's bytes as received */
+  r: Uint8Array;
   /** performance.now() after which the result is settled without a proof */
   deadline: number;
   /** the result to complete, absent when nobody waits for this answer (late, or unparseable id 0) */
@@ -82,12 +87,13 @@ interface ProofShared {
 }
 
 /**
- * A ResponseProof whose per-answer hex (request digest, path) is made on first read: a pipelining
- * client that never looks at most proofs does not pay for them. JSON.stringify gives the plain
- * ResponseProof (toJSON); verifyProof reads it like any other.
+ * A ResponseProof (format v3) whose per-answer parts (the request and response bytes in base64,
+ * the path in hex) are made on first read: a pipelining client that never looks at most proofs
+ * does not pay for them. JSON.stringify gives the plain ResponseProof (toJSON); verifyProof reads
+ * it like any other.
  */
 class RangeProof implements ResponseProof {
-  readonly v = 2 as const;
+  readonly v = 3 as const;
   readonly miner: string;
   readonly validator: string;
   readonly session: string;
@@ -96,16 +102,20 @@ class RangeProof implements ResponseProof {
   readonly ts: number;
   readonly signature: string;
   #shared: ProofShared;
-  #reqDigest: Uint8Array;
-  #reqHex?: string;
+  #q: Uint8Array;
+  #r: Uint8Array;
+  #request?: string;
+  #response?: string;
   #path?: string[];
   constructor(
     shared: ProofShared,
     readonly index: number,
-    reqDigest: Uint8Array,
+    q: Uint8Array,
+    r: Uint8Array,
   ) {
     this.#shared = shared;
-    this.#reqDigest = reqDigest;
+    this.#q = q;
+    this.#r = r;
     this.miner = shared.miner;
     this.validator = shared.validator;
     this.session = shared.session;
@@ -114,8 +124,11 @@ class RangeProof implements ResponseProof {
     this.ts = shared.ts;
     this.signature = shared.signature;
   }
-  get requestDigest(): string {
-    return (this.#reqHex ??= hex(this.#reqDigest));
+  get request(): string {
+    return (this.#request ??= base64(this.#q));
+  }
+  get response(): string {
+    return (this.#response ??= base64(this.#r));
   }
   get path(): string[] {
     if (!this.#path) {
@@ -129,13 +142,25 @@ class RangeProof implements ResponseProof {
     return this.#path;
   }
   toJSON(): ResponseProof {
-    const { v, miner, validator, session, requestDigest, root, count, index, path, ts, signature } = this;
-    return { v, miner, validator, session, requestDigest, root, count, index, path, ts, signature };
+    const { v, miner, validator, session, request, response, root, count, index, path, ts, signature } = this;
+    return { v, miner, validator, session, request, response, root, count, index, path, ts, signature };
   }
 }
 
-/** one challenge sent to many miners is hashed once (process-wide; byte-checked on every hit) */
-const requestDigests = new RequestDigestCache();
+function base64(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+}
+
+/**
+ * Requests given up on (timeout, abort) keep their bytes here until their answer arrives: the
+ * miner may still answer, and every answer it sends is a leaf of its next proof. Bounded: past
+ * this many, the oldest are dropped (an answer to one of those makes its proof's range
+ * unverifiable: those answers end 'path_mismatch').
+ */
+const LATE_MAX = 4096;
+/** stands in for the bytes of a request we cannot name (its leaf cannot match) */
+const UNKNOWN_REQUEST = new Uint8Array(0);
+
 const NO_META = Object.freeze({}) as Meta;
 
 /**
@@ -158,6 +183,8 @@ export class MinerConnection {
   welcome?: WelcomeMessage;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** bytes of requests given up on, by id, until their answer comes (LATE_MAX) */
+  private readonly late = new Map<number, Uint8Array>();
   /** answers waiting for their proof, in arrival order, from index awaitHead */
   private awaiting: AwaitingProof[] = [];
   private awaitHead = 0;
@@ -367,11 +394,15 @@ export class MinerConnection {
       this.frameAt = now(); // the answers of one frame share their arrival time
       traceWire('client', 'recv', 0, buf.length);
       if (session.lastKind === FRAME_KIND.batch) {
-        for (const e of decodeBatch(pt)) {
+        // each answer's own bytes: its leaf hashes them (proof format v3)
+        const slices: Uint8Array[] = [];
+        const entries = decodeBatch(pt, undefined, slices);
+        for (let i = 0; i < entries.length; i++) {
+          const e = entries[i];
           if (e instanceof Error) throw e;
-          this.onMessage(e);
+          this.onMessage(e, slices[i]);
         }
-      } else this.onMessage(decodeMessage(pt));
+      } else this.onMessage(decodeMessage(pt), pt);
     } catch (err) {
       const pe = err instanceof ProtocolError ? err : new ProtocolError(Close.protocol_error, `bad message from miner: ${errorMessage(err)}`);
       this.abortAll(pe.close, pe.message);
@@ -399,10 +430,9 @@ export class MinerConnection {
     this.lastUsed = Date.now();
     const id = this.nextId++;
     const body = { tensors: req.tensors, meta: req.meta ?? NO_META };
-    const reqDigest = requestDigests.digest(req.synapse, body);
     return new Promise<QueryResult>((resolve) => {
       const remaining = Math.max(1, timeoutMs - (tNow - t0));
-      const p: Pending = { id, target, reqDigest, t0, deadline: tNow + remaining, timeoutMs, resolve, signal: opts.signal, later: (opts.proofs ?? this.opts.proofs) === 'later' };
+      const p: Pending = { id, target, t0, deadline: tNow + remaining, timeoutMs, resolve, signal: opts.signal, later: (opts.proofs ?? this.opts.proofs) === 'later' };
       this.watch(p.deadline);
       if (opts.signal) {
         p.onAbort = () => this.giveUp(p, 'aborted', 'aborted', 'aborted by the caller');
@@ -427,7 +457,10 @@ export class MinerConnection {
   private send(msg: Message): void {
     if (!this.welcome?.batchFrames) {
       this.framesSent++;
-      sendCorked(this.ws as WebSocket, (this.session as Session).seal(encodeMessageUnsafe(msg)));
+      const slices: Uint8Array[] = [];
+      const pt = encodeBatch([msg], slices);
+      sendCorked(this.ws as WebSocket, (this.session as Session).seal(pt));
+      if (msg.t === 'request') this.sent(msg.id, pt);
       return;
     }
     if (this.out.length === 0 && !this.outScheduled) {
@@ -456,13 +489,32 @@ export class MinerConnection {
     const session = this.session;
     if (!ws || !session || ws.readyState !== WebSocket.OPEN) return; // the close settles the pending requests
     this.framesSent++;
-    const frame = msgs.length === 1 ? session.seal(encodeMessageUnsafe(msgs[0])) : session.seal(encodeBatchUnsafe(msgs), FRAME_KIND.batch);
+    const slices: Uint8Array[] = [];
+    const pt = encodeBatch(msgs, slices);
+    const frame = session.seal(pt, msgs.length === 1 ? FRAME_KIND.data : FRAME_KIND.batch);
     traceWire('client', 'send', msgs.length, frame.length);
     ws.send(frame, { binary: true });
+    for (let i = 0; i < msgs.length; i++) {
+      const m = msgs[i];
+      if (m.t === 'request') this.sent(m.id, slices[i]);
+    }
+  }
+
+  /** A request's bytes went out: its pending entry keeps them for the answer's leaf. */
+  private sent(id: number, q: Uint8Array): void {
+    const p = this.pending.get(id);
+    if (p) p.q = q;
+    else this.keepLate(id, q); // given up on before its frame left
+  }
+
+  private keepLate(id: number, q: Uint8Array): void {
+    this.late.set(id, Uint8Array.prototype.slice.call(q)); // a copy: the view would keep its whole frame alive
+    if (this.late.size > LATE_MAX) this.late.delete(this.late.keys().next().value as number);
   }
 
   private giveUp(p: Pending, status: string, code: string, message: string): void {
     if (!this.pending.has(p.id)) return;
+    if (p.q) this.keepLate(p.id, p.q); // the miner may still answer: that answer is a leaf of its next proof
     this.settle(p, { target: p.target, hotkey: this.hotkey, status, code: null, latencyMs: now() - p.t0, error: { code, message, context: {} }, proof: null });
     // tell the miner so it can drop queued work
     if (this.isOpen) {
@@ -520,18 +572,24 @@ export class MinerConnection {
     p.resolve(r);
   }
 
-  private onMessage(msg: Message): void {
-    if (msg.t === 'response') this.onResponse(msg);
+  /** A message from the miner; r: its bytes as received. */
+  private onMessage(msg: Message, r: Uint8Array): void {
+    if (msg.t === 'response') this.onResponse(msg, r);
     else if (msg.t === 'proof') this.onProof(msg);
     // other types from a miner are ignored
   }
 
-  private onResponse(msg: ResponseMessage): void {
+  private onResponse(msg: ResponseMessage, r: Uint8Array): void {
     const session = this.session as Session;
     const p = this.pending.get(msg.id);
     // the miner proves every answer it sends, in order: keep each one for the next proof
     const at = this.frameAt;
-    const a: AwaitingProof = { msg, deadline: at + this.opts.proofWaitMs };
+    let q = p?.q;
+    if (!p) {
+      q = this.late.get(msg.id);
+      if (q) this.late.delete(msg.id);
+    }
+    const a: AwaitingProof = { msg, q, r, deadline: at + this.opts.proofWaitMs };
     if (this.awaitingCount === 0) this.watch(a.deadline);
     this.awaiting.push(a);
     if (!p) return; // answered after we gave up (or id 0: a message we sent was unparseable)
@@ -551,11 +609,6 @@ export class MinerConnection {
       result.meta = msg.body.meta;
     }
     if (msg.error) result.error = msg.error;
-    if (!bytesEqual(msg.requestDigest, p.reqDigest) && !(msg.status === 400 && msg.requestDigest.every((b) => b === 0))) {
-      result.proofError = 'request_digest_mismatch';
-      p.resolve(result);
-      return;
-    }
     a.result = result;
     if (p.later) {
       result.proofSettled = new Promise<void>((resolve) => (a.done = () => resolve()));
@@ -647,7 +700,7 @@ export class MinerConnection {
           for (let i = job.settled; i < end; i++) {
             const a = items[i];
             if (!a.result) continue;
-            a.result.proof = new RangeProof(shared, msg.first + i, a.msg.requestDigest);
+            a.result.proof = new RangeProof(shared, msg.first + i, a.q as Uint8Array, a.r);
             a.done?.(a.result);
           }
         }
@@ -664,8 +717,8 @@ export class MinerConnection {
     const me = session.localPublicKey;
     const end = Math.min(job.items.length, job.leaves.length + max);
     for (let i = job.leaves.length; i < end; i++) {
-      const m = job.items[i].msg;
-      job.leaves.push(leafHashV2(sid, me, m.requestDigest, m));
+      const a = job.items[i];
+      job.leaves.push(leafHashV3(sid, me, a.q ?? UNKNOWN_REQUEST, a.r));
     }
   }
 
@@ -687,6 +740,7 @@ export class MinerConnection {
 
   private onClosed(): void {
     this.finishProofs();
+    this.late.clear();
     this.closed = true;
     this.stopTimer();
     this.out = [];
