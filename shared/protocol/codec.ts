@@ -8,6 +8,7 @@ import { Packr, Unpackr, RESET_BUFFER_MODE } from 'msgpackr';
 import type { DType, TensorData, TensorSpec } from '../model/interface';
 import { DTYPE_BYTES, isDType } from '../model/tensor';
 import { BadMessageError } from './errors';
+import { MsgpackWriter } from './writer';
 import type { Body, CancelMessage, Message, Meta, ProofMessage, RequestMessage, ResponseMessage, WelcomeMessage, WireError } from './types';
 
 /** byte size of one element per dtype (one table, in shared/model) */
@@ -40,18 +41,69 @@ const TENSOR_NAME_RE = /^[^\u0000-\u001f]{1,128}$/;
 const packr = new Packr({ useRecords: false, moreTypes: false });
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number', moreTypes: false });
 
+/** The writer every encode goes through (one per process: encoding is synchronous). */
+const W = new MsgpackWriter();
+
 /** msgpack bytes for a message. The returned Buffer is a fresh copy (safe to keep). */
 export function encodeMessage(msg: Message): Buffer {
-  return Buffer.from(packr.pack(toWire(msg)));
+  W.n = 0; // a write that threw leaves nothing behind
+  writeMessage(W, msg);
+  return W.take();
 }
 
 /**
- * msgpack bytes for a message, without copying: the result aliases msgpackr's scratch buffer and
- * is valid only until the next encode call. Use it when the bytes are consumed at once (sealed).
+ * msgpackr's own bytes for a message, without copying: the result aliases msgpackr's scratch
+ * buffer and is valid only until the next call. The reference the direct writer is tested against.
  */
 export function encodeMessageUnsafe(msg: Message): Buffer {
   // RESET_BUFFER_MODE: the next encode writes over the same scratch bytes (no new scratch buffers, less GC)
   return packr.pack(toWire(msg), RESET_BUFFER_MODE);
+}
+
+/**
+ * Writes one message. Requests and responses, the traffic, are written field by field (same
+ * bytes as msgpackr packing toWire's array, without building it); the other messages through
+ * msgpackr.
+ */
+function writeMessage(w: MsgpackWriter, msg: Message): void {
+  switch (msg.t) {
+    case 'request': {
+      const wait = !!msg.proofWait;
+      w.arrayHeader(wait ? 7 : 6);
+      w.num(MSG.request);
+      w.num(msg.id);
+      w.str(msg.synapse);
+      w.num(msg.timeoutMs);
+      w.tensors(msg.body.tensors);
+      w.value(msg.body.meta);
+      if (wait) w.num(1);
+      return;
+    }
+    case 'response': {
+      const b = msg.body;
+      const e = msg.error;
+      w.arrayHeader(e ? 6 : 5);
+      w.num(MSG.response);
+      w.num(msg.id);
+      w.num(msg.status);
+      if (b) {
+        w.tensors(b.tensors);
+        w.value(b.meta);
+      } else {
+        w.nil();
+        w.nil();
+      }
+      if (e) {
+        w.arrayHeader(3);
+        w.str(e.code);
+        w.str(e.message);
+        w.value(e.context);
+      }
+      return;
+    }
+    default:
+      w.raw(packr.pack(toWire(msg), RESET_BUFFER_MODE));
+  }
 }
 
 /**
@@ -96,8 +148,9 @@ function tensorsToWire(t: Record<string, TensorData>): unknown[] {
 export const MAX_BATCH_MESSAGES = 1024;
 
 /**
- * msgpack bytes of a batch frame's plaintext: an array of messages (each the same array a single
- * data frame carries). Aliases msgpackr's scratch buffer like encodeMessageUnsafe.
+ * msgpackr's own bytes of a batch frame's plaintext: an array of messages (each the same array a
+ * single data frame carries). Aliases msgpackr's scratch buffer like encodeMessageUnsafe; the
+ * reference encodeBatch is tested against.
  */
 export function encodeBatchUnsafe(msgs: readonly Message[]): Buffer {
   const wire = new Array<unknown[]>(msgs.length);
@@ -105,49 +158,32 @@ export function encodeBatchUnsafe(msgs: readonly Message[]): Buffer {
   return packr.pack(wire, RESET_BUFFER_MODE);
 }
 
-/** Scratch for encodeBatch: grows to the largest frame encoded, copied out once per frame. */
-let batchScratch = Buffer.allocUnsafeSlow(16 * 1024);
-
 /**
- * The same bytes as encodeBatchUnsafe, in a fresh buffer, and `slices[i]` set to message i's own
- * bytes inside it (an array's elements are packed one after the other): what proof format v3
- * hashes. One message gives the message alone (a data frame's plaintext), not an array of one.
+ * A batch frame's plaintext in a fresh buffer (the same bytes as encodeBatchUnsafe), and
+ * `slices[i]` set to message i's own bytes inside it (an array's elements are packed one after
+ * the other): what proof format v3 hashes. One message gives the message alone (a data frame's
+ * plaintext), not an array of one.
  */
 export function encodeBatch(msgs: readonly Message[], slices: Uint8Array[]): Buffer {
   const k = msgs.length;
+  if (k < 1 || k > MAX_BATCH_MESSAGES) throw new RangeError(`a batch frame carries 1..${MAX_BATCH_MESSAGES} messages, not ${k}`);
+  const w = W;
+  w.n = 0; // a write that threw leaves nothing behind
   if (k === 1) {
-    const b = Buffer.from(packr.pack(toWire(msgs[0]), RESET_BUFFER_MODE));
+    writeMessage(w, msgs[0]);
+    const b = w.take();
     slices[0] = b;
     return b;
   }
-  if (k < 1 || k > MAX_BATCH_MESSAGES) throw new RangeError(`a batch frame carries 1..${MAX_BATCH_MESSAGES} messages, not ${k}`);
-  let out = batchScratch;
-  let n = 0;
-  if (k < 16) out[n++] = 0x90 | k;
-  else {
-    out[n++] = 0xdc;
-    out[n++] = k >> 8;
-    out[n++] = k & 0xff;
-  }
-  const ends = new Array<number>(k);
+  w.arrayHeader(k);
+  const ends = new Array<number>(k + 1);
+  ends[0] = w.n;
   for (let i = 0; i < k; i++) {
-    const m = packr.pack(toWire(msgs[i]), RESET_BUFFER_MODE);
-    if (n + m.length > out.length) {
-      const bigger = Buffer.allocUnsafeSlow(Math.max(out.length * 2, n + m.length));
-      out.copy(bigger, 0, 0, n);
-      out = batchScratch = bigger;
-    }
-    m.copy(out, n);
-    n += m.length;
-    ends[i] = n;
+    writeMessage(w, msgs[i]);
+    ends[i + 1] = w.n;
   }
-  const b = Buffer.allocUnsafe(n);
-  out.copy(b, 0, 0, n);
-  let start = k < 16 ? 1 : 3;
-  for (let i = 0; i < k; i++) {
-    slices[i] = b.subarray(start, ends[i]);
-    start = ends[i];
-  }
+  const b = w.take();
+  for (let i = 0; i < k; i++) slices[i] = b.subarray(ends[i], ends[i + 1]);
   return b;
 }
 

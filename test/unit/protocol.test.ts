@@ -15,6 +15,7 @@ import {
   encodeBatch,
   encodeBatchUnsafe,
   encodeMessage,
+  encodeMessageUnsafe,
   FRAME_KIND,
   MAX_BATCH_MESSAGES,
   hex,
@@ -45,6 +46,9 @@ import {
   PROTOCOL_VERSION,
 } from '../../shared/protocol';
 import { Packr } from 'msgpackr';
+import fc from 'fast-check';
+import { DTYPES, DTYPE_BYTES } from '../../shared/model/tensor';
+import type { DType } from '../../shared/model/interface';
 
 function kp(seedByte: number): Keypair {
   const pair = sr25519PairFromSeed(new Uint8Array(32).fill(seedByte));
@@ -376,6 +380,37 @@ describe('batch frames (kind 0x11: many messages under one AEAD)', () => {
     for (const bad of [packr.pack({ batch: [5, 1] }), packr.pack([]), packr.pack(new Array(MAX_BATCH_MESSAGES + 1).fill([5, 1])), Buffer.from([0xc1])]) {
       expect(() => decodeBatch(bad)).toThrow(BadMessageError);
     }
+  });
+
+  // the direct writer (shared/protocol/writer.ts) against msgpackr itself: every size class of
+  // integer, string and bin header, fractional and >32-bit numbers, unicode, JSON meta and errors
+  const arbTensor = fc
+    .record({ dtype: fc.constantFrom(...DTYPES), dims: fc.array(fc.oneof(fc.nat(3), fc.constantFrom(1, 63, 64, 65, 256, 16_385)), { maxLength: 3 }) })
+    .filter(({ dtype, dims }) => dims.reduce((a, d) => a * d, DTYPE_BYTES[dtype as DType]) <= 70_000)
+    .map(({ dtype, dims }) => ({ dtype: dtype as DType, shape: dims, data: new Uint8Array(dims.reduce((a, d) => a * d, DTYPE_BYTES[dtype as DType])).map((_, i) => i * 7) }));
+  const arbName = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }), fc.constantFrom('x', 'é', '中文名', 'a'.repeat(31), 'a'.repeat(32), 'a'.repeat(127)));
+  const arbTensors = fc.dictionary(arbName.filter((n) => n !== '__proto__'), arbTensor, { maxKeys: 3 });
+  const arbJson = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
+  const arbMeta = fc.oneof(fc.constant({}), fc.dictionary(fc.string({ maxLength: 8 }), arbJson, { maxKeys: 4 }));
+  const arbNum = fc.oneof(fc.nat(300), fc.constantFrom(127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1), fc.nat());
+  const arbText = fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 }), fc.constantFrom('ü'.repeat(20), 'x'.repeat(70_000), '😀 ok', 'lone \ud800 surrogate', 'a\udc00'));
+  const arbMsg = fc.oneof(
+    fc.record({ id: arbNum, synapse: fc.stringMatching(/^[A-Za-z0-9_.:-]{1,64}$/), timeoutMs: fc.oneof(arbNum, fc.double({ min: 0.001, max: 600_000, noNaN: true })), tensors: arbTensors, meta: arbMeta, wait: fc.boolean() })
+      .map(({ id, synapse, timeoutMs, tensors, meta, wait }) => ({ t: 'request' as const, id, synapse, timeoutMs, body: { tensors, meta }, ...(wait ? { proofWait: true } : {}) })),
+    fc.record({ id: arbNum, status: fc.nat(999), body: fc.option(fc.record({ tensors: arbTensors, meta: arbMeta }), { nil: undefined }), error: fc.option(fc.record({ code: arbText, message: arbText, context: arbMeta }), { nil: undefined }) })
+      .map(({ id, status, body, error }) => ({ t: 'response' as const, id, status, ...(body ? { body } : {}), ...(error ? { error } : {}) })),
+  );
+  it('the direct writer gives msgpackr\'s own bytes for any request or response (property)', () => {
+    fc.assert(
+      fc.property(fc.array(arbMsg, { minLength: 1, maxLength: 20 }), (msgs) => {
+        for (const m of msgs) expect(hex(encodeMessage(m))).toBe(hex(encodeMessageUnsafe(m)));
+        const slices: Uint8Array[] = [];
+        const pt = encodeBatch(msgs, slices);
+        if (msgs.length > 1) expect(hex(pt)).toBe(hex(encodeBatchUnsafe(msgs)));
+        expect(slices.map(hex)).toEqual(msgs.map((m) => hex(encodeMessageUnsafe(m))));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('encodeBatch gives the same bytes as encodeBatchUnsafe and each message\'s own bytes (what proof format v3 hashes)', () => {
