@@ -1,7 +1,11 @@
 /**
  * Miner-wide provenance batching: response leaves from every connection go into one Merkle tree,
  * and the miner's hotkey signs its root
- *   - `flushMs` after the first pending leaf (a steady load: one signature per flushMs),
+ *   - `flushMs` after the first pending answer that a client waits for (its request carried
+ *     `proofWait`), so a waiting client never waits longer than that for a busy miner's proof,
+ *   - `laterFlushMs` after the first pending leaf when no pending answer is waited for (a
+ *     pipelining load: one signature per laterFlushMs; longer ranges, fewer signatures to make
+ *     and to check),
  *   - at once when the batch holds `batchMax` leaves, and
  *   - when the miner goes idle (the server calls idle() whenever it has nothing running or
  *     queued) while some pending answer is WAITED for: its request carried `proofWait` (the
@@ -40,6 +44,8 @@ export class ProofBatcher {
   /** pending answers whose client waits for the proof */
   private waited = 0;
   private timer?: NodeJS.Timeout;
+  /** performance.now() at which `timer` fires */
+  private timerDue = 0;
   private idleTimer?: NodeJS.Timeout;
   private lastAddAt = 0;
   /** signatures made so far */
@@ -48,7 +54,7 @@ export class ProofBatcher {
 
   constructor(
     private readonly keypair: Keypair,
-    private readonly opts: { flushMs: number; batchMax: number; idleMs?: number },
+    private readonly opts: { flushMs: number; batchMax: number; idleMs?: number; laterFlushMs?: number },
     private readonly now: () => number = Date.now,
   ) {
     this.sign = fastSigner(keypair);
@@ -63,7 +69,17 @@ export class ProofBatcher {
     if (waited) this.waited++;
     if (this.opts.idleMs) this.lastAddAt = performance.now(); // read only by the idle timer
     if (this.count >= this.opts.batchMax) this.flush();
-    else if (!this.timer) this.timer = setTimeout(this.onTimer, this.opts.flushMs);
+    else if (!this.timer) this.schedule(waited ? this.opts.flushMs : (this.opts.laterFlushMs ?? this.opts.flushMs));
+    else if (waited && this.waited === 1 && this.timerDue - performance.now() > this.opts.flushMs) {
+      // the first waited answer in a batch of pipelined ones: it is signed within flushMs
+      clearTimeout(this.timer);
+      this.schedule(this.opts.flushMs);
+    }
+  }
+
+  private schedule(ms: number): void {
+    this.timerDue = performance.now() + ms;
+    this.timer = setTimeout(this.onTimer, ms);
   }
 
   private readonly onTimer = (): void => {

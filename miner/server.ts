@@ -207,7 +207,7 @@ export class AxonServer {
     this.limits = { ...defaultCodecLimits, maxTimeoutMs: this.options.maxTimeoutMs };
     this.queue = new BoundedPriorityQueue<Job>(this.options.maxQueue);
     this.rate = new RateLimiter(this.options.rateLimitPerSec, this.options.rateLimitBurst, this.options.maxTrackedHotkeys);
-    this.batcher = new ProofBatcher(this.c.keypair, { flushMs: this.options.proofFlushMs, batchMax: this.options.proofBatchMax, idleMs: this.options.proofIdleMs });
+    this.batcher = new ProofBatcher(this.c.keypair, { flushMs: this.options.proofFlushMs, laterFlushMs: Math.max(this.options.proofFlushLaterMs, this.options.proofFlushMs), batchMax: this.options.proofBatchMax, idleMs: this.options.proofIdleMs });
   }
 
   get port(): number {

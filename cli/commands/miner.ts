@@ -21,6 +21,7 @@ interface MinerCliOptions {
   'axon.idle_timeout': string;
   'axon.proof_batch': string;
   'axon.proof_flush': string;
+  'axon.proof_flush_later': string;
   'axon.proof_idle': string;
   'axon.frame_messages': string;
   'blacklist.allow_unregistered'?: boolean;
@@ -86,7 +87,8 @@ export function register(program: Command): void {
     .option('--axon.handshake_timeout <ms>', 'handshake deadline', String(D.handshakeTimeoutMs))
     .option('--axon.idle_timeout <ms>', 'close connections idle this long', String(D.idleTimeoutMs))
     .option('--axon.proof_batch <n>', 'sign a proof batch once it holds this many answers', String(D.proofBatchMax))
-    .option('--axon.proof_flush <ms>', 'sign pending answers at least this often', String(D.proofFlushMs))
+    .option('--axon.proof_flush <ms>', 'sign an answer whose client waits for its proof at most this long after it is sent', String(D.proofFlushMs))
+    .option('--axon.proof_flush_later <ms>', 'sign answers nobody waits for (pipelined) at least this often (never below --axon.proof_flush)', String(D.proofFlushLaterMs))
     .option('--axon.frame_messages <n>', 'a batch frame of answers leaves once it holds this many', String(D.frameMessages))
     .option('--axon.proof_idle <ms>', 'when idle with answers a client waits for, sign after this quiet time (0: at once)', String(D.proofIdleMs))
     .option('--blacklist.allow_unregistered', 'serve hotkeys not registered on the subnet (with a chain)')
@@ -122,6 +124,7 @@ export function register(program: Command): void {
         idleTimeoutMs: num('--axon.idle_timeout', o['axon.idle_timeout'], { min: 1 }),
         proofBatchMax: num('--axon.proof_batch', o['axon.proof_batch'], { int: true, min: 1 }),
         proofFlushMs: num('--axon.proof_flush', o['axon.proof_flush'], { min: 1 }),
+        proofFlushLaterMs: num('--axon.proof_flush_later', o['axon.proof_flush_later'], { min: 1 }),
         proofIdleMs: num('--axon.proof_idle', o['axon.proof_idle'], { min: 0 }),
         frameMessages: num('--axon.frame_messages', o['axon.frame_messages'], { int: true, min: 1 }),
         requireRegistered: !o['blacklist.allow_unregistered'],

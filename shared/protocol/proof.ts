@@ -2,7 +2,8 @@
  * Provenance: the miner signs, with its hotkey, Merkle roots over digests of its responses, so a
  * validator can later prove to anyone what the miner answered.
  *
- * Batching: one miner-wide batch is signed every `proofFlushMs`, at `proofBatchMax` leaves, or
+ * Batching: one miner-wide batch is signed within `proofFlushMs` of an answer a client waits for
+ * (`proofFlushLaterMs` when nobody waits), at `proofBatchMax` leaves, or
  * when the miner goes idle while a client waits for a proof (miner/proofBatcher.ts); each
  * connection receives the root, the signature and a range proof for its answers. One sr25519
  * signature then covers hundreds of responses.
