@@ -47,24 +47,33 @@ export class MsgpackWriter {
     this.buf[this.n++] = 0xc0;
   }
 
+  /**
+   * An unsigned value after one of three tags by its size: uint8/16/32 (0xcc–0xce) for a number,
+   * str8/16/32 or bin8/16/32 for a length.
+   */
+  private sized(v: number, t8: number, t16: number, t32: number): void {
+    const b = this.buf;
+    if (v < 0x100) {
+      b[this.n++] = t8;
+      b[this.n++] = v;
+    } else if (v < 0x10000) {
+      b[this.n++] = t16;
+      b[this.n++] = v >> 8;
+      b[this.n++] = v & 0xff;
+    } else {
+      b[this.n++] = t32;
+      b.writeUInt32BE(v, this.n);
+      this.n += 4;
+    }
+  }
+
   /** A number as msgpackr writes it (useRecords false, no float32). */
   num(v: number): void {
     this.reserve(9);
     const b = this.buf;
     if (v >>> 0 === v) {
       if (v < 0x80) b[this.n++] = v;
-      else if (v < 0x100) {
-        b[this.n++] = 0xcc;
-        b[this.n++] = v;
-      } else if (v < 0x10000) {
-        b[this.n++] = 0xcd;
-        b[this.n++] = v >> 8;
-        b[this.n++] = v & 0xff;
-      } else {
-        b[this.n++] = 0xce;
-        b.writeUInt32BE(v, this.n);
-        this.n += 4;
-      }
+      else this.sized(v, 0xcc, 0xcd, 0xce);
     } else if (v >> 0 === v) {
       if (v >= -0x20) b[this.n++] = 0x100 + v;
       else if (v >= -0x80) {
@@ -107,40 +116,16 @@ export class MsgpackWriter {
     }
     const bytes = Buffer.byteLength(s, 'utf8');
     this.reserve(5 + bytes);
-    const b = this.buf;
-    if (bytes < 32) b[this.n++] = 0xa0 | bytes;
-    else if (bytes < 0x100) {
-      b[this.n++] = 0xd9;
-      b[this.n++] = bytes;
-    } else if (bytes < 0x10000) {
-      b[this.n++] = 0xda;
-      b[this.n++] = bytes >> 8;
-      b[this.n++] = bytes & 0xff;
-    } else {
-      b[this.n++] = 0xdb;
-      b.writeUInt32BE(bytes, this.n);
-      this.n += 4;
-    }
-    this.n += b.write(s, this.n, bytes, 'utf8');
+    if (bytes < 32) this.buf[this.n++] = 0xa0 | bytes;
+    else this.sized(bytes, 0xd9, 0xda, 0xdb);
+    this.n += this.buf.write(s, this.n, bytes, 'utf8');
   }
 
   bin(d: Uint8Array): void {
     const len = d.byteLength;
     this.reserve(5 + len);
-    const b = this.buf;
-    if (len < 0x100) {
-      b[this.n++] = 0xc4;
-      b[this.n++] = len;
-    } else if (len < 0x10000) {
-      b[this.n++] = 0xc5;
-      b[this.n++] = len >> 8;
-      b[this.n++] = len & 0xff;
-    } else {
-      b[this.n++] = 0xc6;
-      b.writeUInt32BE(len, this.n);
-      this.n += 4;
-    }
-    b.set(d, this.n);
+    this.sized(len, 0xc4, 0xc5, 0xc6);
+    this.buf.set(d, this.n);
     this.n += len;
   }
 
