@@ -39,7 +39,6 @@ import { BadMessageError } from './errors';
 import type { Body, Message, RequestMessage, ResponseMessage, WireError } from './types';
 
 const SS58 = 42;
-export const ZERO_DIGEST = new Uint8Array(32);
 
 /** What a third party needs, besides the response itself, to check that the miner sent it. */
 export interface ResponseProof {
