@@ -53,9 +53,18 @@ interface Job {
   done: boolean;
 }
 
-/** What an answer's leaf needs besides the answer's own bytes. */
-interface LeafInfo {
+/**
+ * An answer's leaf-to-be: made when the answer is, completed with the answer's own bytes (r) when
+ * its frame is encoded, then queued for hashing (one object per answer from start to hash).
+ */
+interface PendingLeaf {
+  conn: Conn;
+  id: number;
+  /** the request's bytes as received */
   q: Uint8Array;
+  /** the response's bytes as sent (set when its frame is encoded) */
+  r?: Uint8Array;
+  /** the client waits for this answer's proof */
   wait: boolean;
 }
 
@@ -70,7 +79,7 @@ class Conn {
   /** messages waiting for the end of the turn (batchOk only) and their approximate size */
   out: Message[] = [];
   /** for each answer in `out`: its request's bytes and whether the client waits for its proof */
-  outLeaf: (LeafInfo | undefined)[] = [];
+  outLeaf: (PendingLeaf | undefined)[] = [];
   outBytes = 0;
   readonly pending = new Map<number, Job>();
   readonly hs: ServerHandshake;
@@ -191,7 +200,7 @@ export class AxonServer {
   private outScheduled = false;
   /** answers sent whose proof leaves are not hashed yet, in send order */
   /** answers sent whose leaves are not hashed yet, in send order: request bytes q, response bytes r */
-  private leafQueue: { conn: Conn; id: number; q: Uint8Array; r: Uint8Array; wait: boolean }[] = [];
+  private leafQueue: PendingLeaf[] = [];
   private leafImmediate?: NodeJS.Immediate;
   /** jobs handed to the handler and not finished, with one timer for their deadlines */
   private readonly runningJobs = new Set<Job>();
@@ -425,14 +434,14 @@ export class AxonServer {
     });
   }
 
-  /** Sends a message (an answer with its LeafInfo: its leaf is queued once its bytes exist). */
-  private send(conn: Conn, msg: Message, leaf?: LeafInfo): boolean {
+  /** Sends a message (an answer with its leaf-to-be: the leaf is queued once its bytes exist). */
+  private send(conn: Conn, msg: Message, leaf?: PendingLeaf): boolean {
     if (!conn.session || conn.ws.readyState !== WebSocket.OPEN || conn.closingAt !== undefined) return false;
     if (!conn.batchOk) {
       const slices: Uint8Array[] = [];
       const pt = encodeBatch([msg], slices);
       sendCorked(conn.ws, conn.session.seal(pt));
-      if (leaf) this.queueLeaf(conn, (msg as ResponseMessage).id, leaf, slices[0]);
+      if (leaf) this.queueLeaf(leaf, slices[0]);
       return true;
     }
     // batch-capable client: every message of this turn leaves in one batch frame (one AEAD, one ws frame)
@@ -489,7 +498,7 @@ export class AxonServer {
       conn.ws.send(frame, { binary: true });
       for (let i = 0; i < msgs.length; i++) {
         const leaf = leaves[i];
-        if (leaf) this.queueLeaf(conn, (msgs[i] as ResponseMessage).id, leaf, slices[i]);
+        if (leaf) this.queueLeaf(leaf, slices[i]);
       }
     } catch (err) {
       this.log.error('cannot send', { conn: conn.n, err: errorMessage(err) });
@@ -751,7 +760,7 @@ export class AxonServer {
     if (body) msg.body = body;
     if (error) msg.error = error;
     this.c.metrics.request(status, (Date.now() - received) / 1000);
-    if (this.send(conn, msg, { q, wait: proofWait })) this.stats.responses++;
+    if (this.send(conn, msg, { conn, id, q, wait: proofWait })) this.stats.responses++;
   }
 
   /**
@@ -759,8 +768,9 @@ export class AxonServer {
    * frames are written (they leave at the end of the turn's microtasks, this runs in the check
    * phase): hashing is off the round trip's path; send order is kept (the client relies on it).
    */
-  private queueLeaf(conn: Conn, id: number, leaf: LeafInfo, r: Uint8Array): void {
-    this.leafQueue.push({ conn, id, q: leaf.q, r, wait: leaf.wait });
+  private queueLeaf(leaf: PendingLeaf, r: Uint8Array): void {
+    leaf.r = r;
+    this.leafQueue.push(leaf);
     if (!this.leafImmediate) this.leafImmediate = setImmediate(this.addLeaves);
   }
 
@@ -772,7 +782,7 @@ export class AxonServer {
     this.leafQueue = [];
     for (const a of q) {
       const session = a.conn.session as Session;
-      this.batcher.add(a.conn, a.id, leafHashV3(session.id, session.remotePublicKey, a.q, a.r), a.wait);
+      this.batcher.add(a.conn, a.id, leafHashV3(session.id, session.remotePublicKey, a.q, a.r as Uint8Array), a.wait);
     }
     if (this.running === 0 && this.queue.size === 0) this.batcher.idle();
   };
